@@ -1,0 +1,24 @@
+namespace ResultCache;
+
+/// <summary>
+/// Caches the method's result for <see cref="TtlSeconds"/> seconds, keyed by its arguments.
+/// Put it on a <c>partial</c> method declaration; write the uncached body in a method of the same
+/// signature named <c>{Name}Core</c>. The ResultCache generator writes the partial method's body.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+public sealed class CacheResultAttribute : Attribute
+{
+    /// <summary>Caches the result for <paramref name="ttlSeconds"/> seconds.</summary>
+    /// <param name="ttlSeconds">How long a result stays cached, in seconds; must be positive.</param>
+    public CacheResultAttribute(int ttlSeconds) => TtlSeconds = ttlSeconds;
+
+    /// <summary>How long a result stays cached, in seconds.</summary>
+    public int TtlSeconds { get; }
+
+    /// <summary>
+    /// Whether a <see langword="null"/> result is cached. Off by default: <c>null</c> usually means
+    /// "not there yet", and caching it would hide a row created a moment later for a whole TTL.
+    /// Turn it on for negative caching of lookups that are expensive even when they find nothing.
+    /// </summary>
+    public bool CacheNulls { get; set; }
+}

@@ -1,0 +1,76 @@
+namespace ResultCache;
+
+/// <summary>
+/// Where cached results live. Implementations never throw for a backend fault: a read that fails is a
+/// miss and a write that fails is skipped, so the caller always gets a result from <c>...Core</c>.
+/// </summary>
+public abstract class CacheStore
+{
+    /// <summary>The environment variable read at first use when no store was configured in code.</summary>
+    public const string RedisEnvironmentVariable = "RESULTCACHE_REDIS";
+
+    private static CacheStore? s_default;
+
+    /// <summary>
+    /// The process-wide store used by cached methods whose type supplies none. Unless
+    /// <see cref="Configure"/> ran first, it is a <see cref="RedisCacheStore"/> when the environment
+    /// variable <c>RESULTCACHE_REDIS</c> holds a connection string, and a <see cref="MemoryCacheStore"/> otherwise.
+    /// </summary>
+    public static CacheStore Default => Volatile.Read(ref s_default) ?? InitializeDefault();
+
+    /// <summary>Sets the process-wide store. Call it once at start-up, before the first cached call.</summary>
+    /// <exception cref="InvalidOperationException">A cached call already used another default store.</exception>
+    public static void Configure(CacheStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        CacheStore? existing = Interlocked.CompareExchange(ref s_default, store, null);
+        if (existing is not null && !ReferenceEquals(existing, store))
+        {
+            throw new InvalidOperationException(
+                "CacheStore.Default is already in use. Call CacheStore.Configure once at start-up, before the first cached call.");
+        }
+    }
+
+    /// <summary>Reads a cached value synchronously.</summary>
+    public abstract bool TryGet<T>(CachedMethod<T> method, UInt128 key, out T value);
+
+    /// <summary>Reads a cached value.</summary>
+    public abstract ValueTask<CacheLookup<T>> TryGetAsync<T>(CachedMethod<T> method, UInt128 key);
+
+    /// <summary>Stores a value synchronously for the method's TTL.</summary>
+    public abstract void Set<T>(CachedMethod<T> method, UInt128 key, T value);
+
+    /// <summary>Stores a value for the method's TTL.</summary>
+    public abstract ValueTask SetAsync<T>(CachedMethod<T> method, UInt128 key, T value);
+
+    /// <summary>Builds the default store from the value of <c>RESULTCACHE_REDIS</c>.</summary>
+    internal static CacheStore CreateDefault(string? redisConfiguration)
+    {
+        if (string.IsNullOrWhiteSpace(redisConfiguration))
+        {
+            return new MemoryCacheStore();
+        }
+        try
+        {
+            return new RedisCacheStore(new RedisCacheOptions { Configuration = redisConfiguration });
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException(
+                $"The environment variable {RedisEnvironmentVariable} is not a valid StackExchange.Redis connection string: {ex.Message} " +
+                "Set it to, for example, \"localhost:6379\", or unset it to cache in process.", ex);
+        }
+    }
+
+    private static CacheStore InitializeDefault()
+    {
+        CacheStore created = CreateDefault(Environment.GetEnvironmentVariable(RedisEnvironmentVariable));
+        CacheStore? winner = Interlocked.CompareExchange(ref s_default, created, null);
+        if (winner is null)
+        {
+            return created;
+        }
+        (created as IDisposable)?.Dispose();
+        return winner;
+    }
+}

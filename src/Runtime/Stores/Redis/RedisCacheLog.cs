@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace ResultCache;
+
+/// <summary>The Redis store's log messages. They name the method and key hash, never argument or cached values.</summary>
+internal static partial class RedisCacheLog
+{
+    [LoggerMessage(1, LogLevel.Warning, "Redis is unavailable ({Reason}); cached methods run uncached for {Backoff} before one call probes again.")]
+    public static partial void Unavailable(ILogger logger, string reason, TimeSpan backoff, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Information, "Redis is available; cached methods use it.")]
+    public static partial void Available(ILogger logger);
+
+    [LoggerMessage(3, LogLevel.Debug, "Redis probe failed ({Reason}); next probe in {Backoff}.")]
+    public static partial void ProbeFailed(ILogger logger, string reason, TimeSpan backoff);
+
+    [LoggerMessage(4, LogLevel.Warning, "Redis answered {Method} key {KeyHash} with an error; treated as a miss.")]
+    public static partial void ServerError(ILogger logger, string method, string keyHash, Exception exception);
+
+    [LoggerMessage(5, LogLevel.Warning, "The cached value of {Method} key {KeyHash} could not be read (corrupt or of an older shape); treated as a miss and overwritten.")]
+    public static partial void Undeserializable(ILogger logger, string method, string keyHash, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Error, "The result of {Method} could not be serialized, so it was not cached.")]
+    public static partial void Unserializable(ILogger logger, string method, Exception exception);
+}

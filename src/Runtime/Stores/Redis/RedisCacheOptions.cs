@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace ResultCache;
+
+/// <summary>Settings of the <see cref="RedisCacheStore"/>. The defaults are the ones the Python fix settled on.</summary>
+public sealed class RedisCacheOptions
+{
+    /// <summary>A StackExchange.Redis connection string, such as <c>"localhost:6379,password=..."</c>. Set this or <see cref="ConfigurationOptions"/>.</summary>
+    public string? Configuration { get; set; }
+
+    /// <summary>Parsed client options, for what a connection string cannot say. Set this or <see cref="Configuration"/>.</summary>
+    public ConfigurationOptions? ConfigurationOptions { get; set; }
+
+    /// <summary>Put before every key, so several applications can share one Redis. Default <c>"rc:"</c>.</summary>
+    public string KeyPrefix { get; set; } = "rc:";
+
+    /// <summary>How long the gate stays closed after a connection fault before one caller probes again. Default 30 s.</summary>
+    public TimeSpan Backoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A connection idle this long is PINGed, so a silently dropped one is found before a request needs it. Default 15 s.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long a connect may take. Default 2 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a read or write may take; there is no retry. Default 2 s.</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The clock for the backoff and the health check. Tests pass a fake one.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Receives one warning per transition to unavailable, and the errors that are treated as misses.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
+
+    /// <summary>Checks every setting and returns the client options the store connects with.</summary>
+    internal ConfigurationOptions Validate()
+    {
+        if (Configuration is null == ConfigurationOptions is null)
+        {
+            throw new ArgumentException(
+                "Set exactly one of RedisCacheOptions.Configuration (a connection string such as \"localhost:6379\") or RedisCacheOptions.ConfigurationOptions.");
+        }
+        RequirePositive(Backoff, nameof(Backoff));
+        RequirePositive(HealthCheckInterval, nameof(HealthCheckInterval));
+        RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
+        RequirePositive(OperationTimeout, nameof(OperationTimeout));
+        ArgumentNullException.ThrowIfNull(KeyPrefix, nameof(KeyPrefix));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
+
+        ConfigurationOptions options;
+        if (ConfigurationOptions is { } given)
+        {
+            options = given.Clone();
+        }
+        else
+        {
+            try
+            {
+                options = ConfigurationOptions.Parse(Configuration!);
+            }
+            catch (Exception ex) when (ex is ArgumentException or RedisConnectionException)
+            {
+                throw new ArgumentException($"RedisCacheOptions.Configuration \"{Configuration}\" is not a valid connection string: {ex.Message}", ex);
+            }
+        }
+        if (options.EndPoints.Count == 0)
+        {
+            throw new ArgumentException("The Redis configuration names no endpoint. Give at least one, such as \"localhost:6379\".");
+        }
+
+        // Fail fast: one connect attempt, and commands fail at once instead of queueing while the link is down.
+        options.AbortOnConnectFail = true;
+        options.ConnectRetry = 1;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ConnectTimeout = ToMilliseconds(ConnectTimeout);
+        options.SyncTimeout = ToMilliseconds(OperationTimeout);
+        options.AsyncTimeout = ToMilliseconds(OperationTimeout);
+        // The client's own keep-alive PING, the counterpart of redis-py's health_check_interval.
+        options.KeepAlive = Math.Max(1, (int)HealthCheckInterval.TotalSeconds);
+        return options;
+    }
+
+    private static void RequirePositive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"RedisCacheOptions.{name} must be positive.");
+        }
+    }
+
+    private static int ToMilliseconds(TimeSpan value) => (int)Math.Min(int.MaxValue, Math.Ceiling(value.TotalMilliseconds));
+}

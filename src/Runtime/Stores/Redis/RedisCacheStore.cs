@@ -1,0 +1,349 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace ResultCache;
+
+/// <summary>
+/// Caches results in Redis through one long-lived StackExchange.Redis connection, behind a backoff gate.
+/// A Redis fault never reaches the caller: it costs at most one operation timeout, closes the gate for
+/// <see cref="RedisCacheOptions.Backoff"/> (calls then run <c>...Core</c> without touching the network),
+/// resets the connection, and one probe after the backoff turns caching back on.
+/// </summary>
+public sealed class RedisCacheStore : CacheStore, IDisposable
+{
+    private readonly ConfigurationOptions _configuration;
+    private readonly string _keyPrefix;
+    private readonly TimeSpan _backoff;
+    private readonly TimeSpan _disposeGrace;
+    private readonly long _healthCheckTicks;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RedisGate _gate;
+    private readonly ITimer _healthCheck;
+    private ConnectionMultiplexer? _connection;
+    private long _lastSuccess;
+    private int _reportedDown;
+    private int _disposed;
+
+    /// <summary>Connects to Redis with a StackExchange.Redis connection string and the default settings.</summary>
+    /// <exception cref="ArgumentException">The connection string is not valid.</exception>
+    public RedisCacheStore(string configuration)
+        : this(new RedisCacheOptions { Configuration = configuration })
+    {
+    }
+
+    /// <summary>Creates the store. It connects at the first cached call, not here.</summary>
+    /// <exception cref="ArgumentException">A setting is not valid; the message names it.</exception>
+    public RedisCacheStore(RedisCacheOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _configuration = options.Validate();
+        _keyPrefix = options.KeyPrefix;
+        _backoff = options.Backoff;
+        _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
+        _time = options.TimeProvider;
+        _logger = options.Logger;
+        _healthCheckTicks = (long)(options.HealthCheckInterval.TotalSeconds / 2 * _time.TimestampFrequency);
+        _gate = new RedisGate(_time, options.Backoff);
+        // Every half interval, PING a connection that did nothing in the last half: no connection goes a
+        // whole interval unverified, so one silently dropped by a NAT or conntrack is found before a request needs it.
+        TimeSpan period = options.HealthCheckInterval / 2;
+        _healthCheck = _time.CreateTimer(static state => ((RedisCacheStore)state!).OnHealthCheckTimer(), this, period, period);
+    }
+
+    /// <summary>Whether calls use Redis now, bypass it, or one of them is probing.</summary>
+    public RedisStatus Status => _gate.Status;
+
+    /// <summary>
+    /// Drops the current connection (disposed after in-flight calls had their timeout) and lets the next
+    /// call connect afresh. For tests and operators; faults reset the connection by themselves.
+    /// </summary>
+    public void ResetConnection()
+    {
+        Retire(Interlocked.Exchange(ref _connection, null));
+        _gate.ProbeNow();
+    }
+
+    /// <summary>The Redis key of <paramref name="method"/>'s entry for the argument hash <paramref name="key"/>.</summary>
+    public string KeyFor<T>(CachedMethod<T> method, UInt128 key) =>
+        string.Create(_keyPrefix.Length + method.KeyPrefix.Length + 32, (_keyPrefix, method.KeyPrefix, key), static (span, state) =>
+        {
+            state._keyPrefix.CopyTo(span);
+            state.KeyPrefix.CopyTo(span[state._keyPrefix.Length..]);
+            state.key.TryFormat(span[(state._keyPrefix.Length + state.KeyPrefix.Length)..], out _, "x32", CultureInfo.InvariantCulture);
+        });
+
+    /// <inheritdoc/>
+    public override bool TryGet<T>(CachedMethod<T> method, UInt128 key, out T value)
+    {
+        value = default!;
+        Admission admission = _gate.Admit();
+        if (admission == Admission.Bypass)
+        {
+            return false;
+        }
+        ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
+        if (connection is null && admission == Admission.Probe)
+        {
+            connection = Connect(admission, () => ConnectionMultiplexer.Connect(_configuration));
+        }
+        if (connection is null)
+        {
+            return false;
+        }
+        RedisValue raw;
+        try
+        {
+            raw = connection.GetDatabase().StringGet(KeyFor(method, key));
+        }
+        catch (Exception ex)
+        {
+            OnFailure(connection, admission, ex, method.Name, key);
+            return false;
+        }
+        OnSuccess(admission);
+        return TryRead(method, key, raw, out value);
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask<CacheLookup<T>> TryGetAsync<T>(CachedMethod<T> method, UInt128 key)
+    {
+        Admission admission = _gate.Admit();
+        return admission == Admission.Bypass
+            ? new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss) // gate closed: completes at once, no network
+            : new ValueTask<CacheLookup<T>>(GetAsync(method, key, admission));
+    }
+
+    /// <inheritdoc/>
+    public override void Set<T>(CachedMethod<T> method, UInt128 key, T value)
+    {
+        ConnectionMultiplexer? connection = ConnectionForWrite();
+        if (connection is null || Serialize(method, value) is not { } payload)
+        {
+            return;
+        }
+        try
+        {
+            connection.GetDatabase().StringSet(KeyFor(method, key), payload, expiry: method.Ttl);
+            MarkSuccess();
+        }
+        catch (Exception ex)
+        {
+            OnFailure(connection, Admission.Use, ex, method.Name, key);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask SetAsync<T>(CachedMethod<T> method, UInt128 key, T value)
+    {
+        ConnectionMultiplexer? connection = ConnectionForWrite();
+        if (connection is null || Serialize(method, value) is not { } payload)
+        {
+            return;
+        }
+        try
+        {
+            await connection.GetDatabase().StringSetAsync(KeyFor(method, key), payload, expiry: method.Ttl).ConfigureAwait(false);
+            MarkSuccess();
+        }
+        catch (Exception ex)
+        {
+            OnFailure(connection, Admission.Use, ex, method.Name, key);
+        }
+    }
+
+    /// <summary>Stops the health check and closes the connection.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _healthCheck.Dispose();
+        Interlocked.Exchange(ref _connection, null)?.Dispose();
+    }
+
+    private async Task<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, UInt128 key, Admission admission)
+    {
+        ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
+        if (connection is null && admission == Admission.Probe)
+        {
+            connection = await ConnectAsync(admission).ConfigureAwait(false);
+        }
+        if (connection is null)
+        {
+            return CacheLookup<T>.Miss;
+        }
+        RedisValue raw;
+        try
+        {
+            raw = await connection.GetDatabase().StringGetAsync(KeyFor(method, key)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(connection, admission, ex, method.Name, key);
+            return CacheLookup<T>.Miss;
+        }
+        OnSuccess(admission);
+        return TryRead(method, key, raw, out T value) ? new CacheLookup<T>(value) : CacheLookup<T>.Miss;
+    }
+
+    private ConnectionMultiplexer? Connect(Admission admission, Func<ConnectionMultiplexer> connect)
+    {
+        try
+        {
+            return Publish(connect());
+        }
+        catch (Exception ex)
+        {
+            OnFailure(null, admission, ex, null, default);
+            return null;
+        }
+    }
+
+    private async Task<ConnectionMultiplexer?> ConnectAsync(Admission admission)
+    {
+        try
+        {
+            return Publish(await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            OnFailure(null, admission, ex, null, default);
+            return null;
+        }
+    }
+
+    private ConnectionMultiplexer? Publish(ConnectionMultiplexer connection)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || Interlocked.CompareExchange(ref _connection, connection, null) is not null)
+        {
+            connection.Dispose();
+            return Volatile.Read(ref _connection);
+        }
+        return connection;
+    }
+
+    // The write re-fetches the connection instead of reusing the read's: if the read (or any other call)
+    // tripped the gate meanwhile, there is none, and nothing is written to a connection known dead.
+    private ConnectionMultiplexer? ConnectionForWrite() =>
+        _gate.Status == RedisStatus.Available ? Volatile.Read(ref _connection) : null;
+
+    private void OnSuccess(Admission admission)
+    {
+        MarkSuccess();
+        if (admission == Admission.Probe)
+        {
+            _gate.ProbeSucceeded();
+            Interlocked.Exchange(ref _reportedDown, 0);
+            RedisCacheLog.Available(_logger);
+        }
+    }
+
+    private void MarkSuccess() => Volatile.Write(ref _lastSuccess, _time.GetTimestamp());
+
+    private void OnFailure(ConnectionMultiplexer? connection, Admission admission, Exception ex, string? method, UInt128 key)
+    {
+        if (!RedisFaults.IsConnectionFault(ex))
+        {
+            // Redis answered (WRONGTYPE, OOM, ...): the link is fine, so this is a miss, not a reason to back off.
+            RedisCacheLog.ServerError(_logger, method ?? "(connect)", key.ToString("x32", CultureInfo.InvariantCulture), ex);
+            if (admission == Admission.Probe)
+            {
+                OnSuccess(admission);
+            }
+            return;
+        }
+        // A fault seen on a connection that was already replaced is old news; only the current one trips the gate.
+        if (connection is not null && Interlocked.CompareExchange(ref _connection, null, connection) != connection && admission != Admission.Probe)
+        {
+            return;
+        }
+        Retire(connection);
+        _gate.Close();
+        if (Interlocked.Exchange(ref _reportedDown, 1) == 0)
+        {
+            RedisCacheLog.Unavailable(_logger, ex.GetType().Name, _backoff, ex);
+        }
+        else
+        {
+            RedisCacheLog.ProbeFailed(_logger, ex.GetType().Name, _backoff);
+        }
+    }
+
+    private void OnHealthCheckTimer()
+    {
+        ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
+        if (connection is null || _gate.Status != RedisStatus.Available ||
+            _time.GetTimestamp() - Volatile.Read(ref _lastSuccess) < _healthCheckTicks)
+        {
+            return;
+        }
+        _ = PingAsync(connection);
+    }
+
+    private async Task PingAsync(ConnectionMultiplexer connection)
+    {
+        try
+        {
+            await connection.GetDatabase().PingAsync().ConfigureAwait(false);
+            MarkSuccess();
+        }
+        catch (Exception ex) when (RedisFaults.IsConnectionFault(ex))
+        {
+            OnFailure(connection, Admission.Use, ex, null, default);
+        }
+        catch (RedisException)
+        {
+            // The server answered the PING with an error: the link is alive.
+        }
+    }
+
+    // Disposal waits out in-flight calls (one operation timeout) and runs on the real clock: it frees
+    // sockets, and must happen even under a test clock. The client's maintainers warn against disposing
+    // a multiplexer under callers still using it.
+    private void Retire(ConnectionMultiplexer? connection)
+    {
+        if (connection is null)
+        {
+            return;
+        }
+        _ = Task.Delay(_disposeGrace).ContinueWith(
+            static (_, state) => ((ConnectionMultiplexer)state!).Dispose(), connection, CancellationToken.None,
+            TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    private bool TryRead<T>(CachedMethod<T> method, UInt128 key, RedisValue raw, out T value)
+    {
+        value = default!;
+        if (raw.IsNull)
+        {
+            return false;
+        }
+        try
+        {
+            value = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)raw).Span, method.Json)!;
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            RedisCacheLog.Undeserializable(_logger, method.Name, key.ToString("x32", CultureInfo.InvariantCulture), ex);
+            return false;
+        }
+    }
+
+    private byte[]? Serialize<T>(CachedMethod<T> method, T value)
+    {
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(value, method.Json);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            RedisCacheLog.Unserializable(_logger, method.Name, ex);
+            return null;
+        }
+    }
+}
