@@ -176,8 +176,19 @@ public ref struct CacheKeyWriter
         json.CopyTo(Reserve(json.Length));
     }
 
+    // Collections: the count (-1 for null), then generated code writes each item. The null test lives
+    // here rather than in generated code, so it does not change the caller's nullable flow state.
+
+    /// <summary>Writes an array's length (-1 for null); returns whether its items follow.</summary>
+    public bool WriteCount<T>(T[]? items) => WriteCount(items?.Length);
+    /// <summary>Writes a list's count (-1 for null); returns whether its items follow.</summary>
+    public bool WriteCount<T>(List<T>? items) => WriteCount(items?.Count);
     /// <summary>Writes a collection's count (-1 for null); returns whether its items follow.</summary>
-    public bool WriteCount(int? count)
+    public bool WriteCount<T>(IReadOnlyCollection<T>? items) => WriteCount(items?.Count);
+    /// <summary>Writes a collection's count (-1 for null); returns whether its items follow.</summary>
+    public bool WriteCount<T>(ICollection<T>? items) => WriteCount(items?.Count);
+
+    private bool WriteCount(int? count)
     {
         Write(count ?? -1);
         return count.HasValue;

@@ -1,0 +1,60 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace ResultCache.Generator
+{
+    /// <summary>Every diagnostic the generator reports. Each message says what to write instead.</summary>
+    internal static class Diagnostics
+    {
+        private const string Category = "ResultCache";
+        private const string HelpLink = "docs/diagnostics.md#";
+
+        public static readonly DiagnosticDescriptor NotPartial = Error(
+            "RC0001", "[CacheResult] needs a partial method declaration",
+            "'{0}' must be a partial method declaration without a body, in partial types: {1}");
+
+        public static readonly DiagnosticDescriptor CoreMissing = Error(
+            "RC0002", "The uncached ...Core method is missing or does not match",
+            "'{0}' needs an uncached implementation with the same parameters, return type and static-ness: add '{1}'");
+
+        public static readonly DiagnosticDescriptor UnsupportedReturn = Error(
+            "RC0003", "Unsupported return type for [CacheResult]",
+            "'{0}' returns '{1}', which cannot be cached; return a value T, Task<T> or ValueTask<T>");
+
+        public static readonly DiagnosticDescriptor UnsupportedParameterKind = Error(
+            "RC0004", "Unsupported parameter for [CacheResult]",
+            "Parameter '{0}' is {1}, which a cached method cannot take; pass it by value");
+
+        public static readonly DiagnosticDescriptor InvalidTtl = Error(
+            "RC0005", "The TTL must be positive",
+            "[CacheResult({0})] on '{1}': the TTL is in seconds and must be at least 1");
+
+        public static readonly DiagnosticDescriptor NoKeyEncoding = Error(
+            "RC0006", "Parameter type has no stable cache key encoding",
+            "Parameter '{0}' of type '{1}' has no stable cache key encoding: mark it [CacheKeyIgnore], implement ResultCache.ICacheKey on '{1}', or name a JsonSerializerContext with [CacheSerializer] that serializes it");
+
+        public static readonly DiagnosticDescriptor NotInJsonContext = Error(
+            "RC0007", "Type missing from the JsonSerializerContext",
+            "'{0}' does not serialize '{1}', which '{2}' needs: add [JsonSerializable(typeof({1}))] to '{0}'");
+
+        public static readonly DiagnosticDescriptor GenericMethod = Error(
+            "RC0008", "Generic methods cannot be cached",
+            "'{0}' is generic; cache a non-generic method (a generic containing type is fine)");
+
+        public static readonly DiagnosticDescriptor NotAJsonContext = Error(
+            "RC0009", "[CacheSerializer] must name a JsonSerializerContext",
+            "'{0}' is not a System.Text.Json JsonSerializerContext; name a class declared 'partial class X : JsonSerializerContext' with [JsonSerializable] attributes");
+
+        private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new[]
+        {
+            NotPartial, CoreMissing, UnsupportedReturn, UnsupportedParameterKind, InvalidTtl,
+            NoKeyEncoding, NotInJsonContext, GenericMethod, NotAJsonContext,
+        }.ToDictionary(d => d.Id);
+
+        public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+        private static DiagnosticDescriptor Error(string id, string title, string message) =>
+            new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink + id.ToLowerInvariant());
+    }
+}

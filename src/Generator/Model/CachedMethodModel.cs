@@ -1,0 +1,34 @@
+using ResultCache.Generator.Helpers;
+
+namespace ResultCache.Generator.Model
+{
+    /// <summary>How the cached method returns its result.</summary>
+    internal enum ReturnShape
+    {
+        Sync,
+        Task,
+        ValueTask,
+    }
+
+    /// <summary>Everything the emitter needs about one cached method: strings, bools and enums only, so the pipeline caches.</summary>
+    internal sealed record CachedMethodModel(
+        string? Namespace,
+        EquatableArray<ContainingTypeModel> ContainingTypes,
+        string Modifiers,
+        string Name,
+        string ReturnType,
+        ReturnShape Shape,
+        string ResultType,
+        bool IsStatic,
+        EquatableArray<ParameterModel> Parameters,
+        string? CancellationTokenParameter,
+        int TtlSeconds,
+        bool CacheNulls,
+        string KeyNameExpression,
+        string Signature,
+        string? SerializerContext,
+        string StoreExpression,
+        bool ReceiverInKey,
+        string HintName,
+        string? StubForError);
+}

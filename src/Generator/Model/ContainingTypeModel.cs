@@ -1,0 +1,5 @@
+namespace ResultCache.Generator.Model
+{
+    /// <summary>One enclosing type declaration, such as <c>record struct Inner&lt;T&gt;</c>.</summary>
+    internal sealed record ContainingTypeModel(string Keyword, string NameWithTypeParameters);
+}

@@ -1,0 +1,32 @@
+namespace ResultCache.Generator.Model
+{
+    /// <summary>How a parameter goes into the cache key.</summary>
+    internal enum KeyEncoding
+    {
+        /// <summary>Not in the key: a CancellationToken, or marked [CacheKeyIgnore].</summary>
+        Ignored,
+
+        /// <summary>A CacheKeyWriter.Write overload (primitives, string, Guid, dates, and their nullable forms).</summary>
+        Value,
+
+        /// <summary>CacheKeyWriter.WriteEnum.</summary>
+        Enum,
+
+        /// <summary>The type implements ResultCache.ICacheKey.</summary>
+        CacheKey,
+
+        /// <summary>Its JSON from the named JsonSerializerContext.</summary>
+        Json,
+    }
+
+    /// <summary>
+    /// One parameter of a cached method. For an ordered collection (<see cref="IsCollection"/>),
+    /// <see cref="Encoding"/> applies to each item.
+    /// </summary>
+    internal sealed record ParameterModel(
+        string Name,
+        string Type,
+        bool IsParams,
+        KeyEncoding Encoding,
+        bool IsCollection);
+}

@@ -1,0 +1,161 @@
+using System.Text.Json.Serialization;
+
+[assembly: ResultCache.CacheSerializer(typeof(ResultCache.Tests.TestJson))]
+
+namespace ResultCache.Tests;
+
+public sealed record Stats(Guid ProjectId, DateOnly Day, int Events);
+
+[JsonSerializable(typeof(Stats))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(Filter))]
+public sealed partial class TestJson : JsonSerializerContext
+{
+}
+
+public enum Region : byte { North, South }
+
+public sealed record Filter(string Name, int Limit);
+
+/// <summary>The cached service most tests drive. Its store comes from the constructor, through the CacheStore member.</summary>
+public sealed partial class StatsService(CacheStore store)
+{
+    private int _coreCalls;
+
+    private CacheStore CacheStore => store;
+
+    public int CoreCalls => Volatile.Read(ref _coreCalls);
+
+    /// <summary>Runs inside ...Core, before it returns: lets a test act while a call is in its miss path.</summary>
+    public Func<Task>? DuringCore { get; set; }
+
+    /// <summary>Thrown by ...Core when set.</summary>
+    public Exception? Failure { get; set; }
+
+    [CacheResult(300)]
+    public partial Task<Stats> GetStatsAsync(Guid projectId, DateOnly day, CancellationToken ct = default);
+
+    [CacheResult(1)]
+    public partial Task<Stats> GetShortLivedAsync(Guid projectId);
+
+    [CacheResult(60)]
+    public partial long Add(int a, int b);
+
+    [CacheResult(60)]
+    public partial long Add(long a, long b);
+
+    [CacheResult(60)]
+    public partial ValueTask<string?> Describe(string? name, Region region, [CacheKeyIgnore] string traceId);
+
+    [CacheResult(60, CacheNulls = true)]
+    public partial string? DescribeOrNull(string? name);
+
+    [CacheResult(60)]
+    public partial int Sum(int[]? values, List<Region> regions, Filter filter);
+
+    private async Task<Stats> GetStatsAsyncCore(Guid projectId, DateOnly day, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        if (DuringCore is { } during)
+        {
+            await during();
+        }
+        ct.ThrowIfCancellationRequested();
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+        return new Stats(projectId, day, day.Day * 10);
+    }
+
+    private Task<Stats> GetShortLivedAsyncCore(Guid projectId)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        return Task.FromResult(new Stats(projectId, default, 1));
+    }
+
+    private long AddCore(int a, int b)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        return a + b;
+    }
+
+    private long AddCore(long a, long b)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        return a + b + 1_000;
+    }
+
+    private ValueTask<string?> DescribeCore(string? name, Region region, string traceId)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        return new ValueTask<string?>(name is null ? null : $"{name}@{region}");
+    }
+
+    private string? DescribeOrNullCore(string? name)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        return name;
+    }
+
+    private int SumCore(int[]? values, List<Region> regions, Filter filter)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        return (values?.Sum() ?? 0) + regions.Count + filter.Limit;
+    }
+}
+
+/// <summary>A generic containing type: each closed form has its own entries.</summary>
+public sealed partial class Repository<T>(CacheStore store)
+{
+    private CacheStore CacheStore => store;
+
+    public int CoreCalls { get; private set; }
+
+    [CacheResult(60)]
+    public partial string Find(int id);
+
+    private string FindCore(int id)
+    {
+        CoreCalls++;
+        return $"{typeof(T).Name}:{id}";
+    }
+}
+
+/// <summary>A service whose instances cache separately: the receiver writes itself into the key.</summary>
+public sealed partial class TenantService(CacheStore store, string tenant) : ICacheKey
+{
+    private CacheStore CacheStore => store;
+
+    public int CoreCalls { get; private set; }
+
+    public void WriteCacheKey(ref CacheKeyWriter writer) => writer.Write(tenant);
+
+    [CacheResult(60)]
+    public partial string Greet(string name);
+
+    private string GreetCore(string name)
+    {
+        CoreCalls++;
+        return $"{tenant}:{name}";
+    }
+}
+
+/// <summary>A static method in a static class, with a static store member.</summary>
+public static partial class StaticLookups
+{
+    public static CacheStore CacheStore { get; } = new MemoryCacheStore();
+
+    public static int CoreCalls;
+
+    [CacheResult(60)]
+    public static partial int Square(int value);
+
+    private static int SquareCore(int value)
+    {
+        Interlocked.Increment(ref CoreCalls);
+        return value * value;
+    }
+}
