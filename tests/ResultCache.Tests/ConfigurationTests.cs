@@ -1,0 +1,66 @@
+namespace ResultCache.Tests;
+
+/// <summary>Bad configuration fails at start-up with a message that names the problem and the fix.</summary>
+public sealed class ConfigurationTests
+{
+    [Fact]
+    public void An_invalid_connection_string_is_rejected_when_the_store_is_created()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new RedisCacheStore("localhost:6379,notAnOption=1"));
+        Assert.Contains("not a valid connection string", error.Message);
+    }
+
+    [Fact]
+    public void A_connection_string_or_options_is_required()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new RedisCacheStore(new RedisCacheOptions()));
+        Assert.Contains("Configuration", error.Message);
+    }
+
+    [Fact]
+    public void A_configuration_without_an_endpoint_is_rejected()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new RedisCacheStore("password=secret"));
+        Assert.Contains("endpoint", error.Message);
+    }
+
+    [Theory]
+    [InlineData(nameof(RedisCacheOptions.Backoff))]
+    [InlineData(nameof(RedisCacheOptions.HealthCheckInterval))]
+    [InlineData(nameof(RedisCacheOptions.ConnectTimeout))]
+    [InlineData(nameof(RedisCacheOptions.OperationTimeout))]
+    public void Non_positive_durations_are_rejected_by_name(string option)
+    {
+        var options = new RedisCacheOptions { Configuration = "localhost:6379" };
+        typeof(RedisCacheOptions).GetProperty(option)!.SetValue(options, TimeSpan.Zero);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RedisCacheStore(options));
+        Assert.Contains(option, error.Message);
+    }
+
+    [Fact]
+    public void An_invalid_environment_variable_names_the_variable()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => CacheStore.CreateDefault("localhost:6379,notAnOption=1"));
+        Assert.Contains(CacheStore.RedisEnvironmentVariable, error.Message);
+    }
+
+    [Fact]
+    public void The_default_store_is_configured_once()
+    {
+        var store = new MemoryCacheStore();
+        CacheStore.Configure(store);
+        CacheStore.Configure(store); // the same store again is harmless
+
+        Assert.Same(store, CacheStore.Default);
+        var error = Assert.Throws<InvalidOperationException>(() => CacheStore.Configure(new MemoryCacheStore()));
+        Assert.Contains("start-up", error.Message);
+    }
+
+    [Fact]
+    public void A_serializer_context_without_the_result_type_names_the_attribute_to_add()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => CacheJson.From<Uri>(TestJson.Default));
+        Assert.Contains("[JsonSerializable(typeof(Uri))]", error.Message);
+    }
+}

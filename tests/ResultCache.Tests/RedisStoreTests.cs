@@ -1,0 +1,322 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using ResultCache.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace ResultCache.Tests;
+
+/// <summary>The Redis behaviour table, row by row, against a real redis-server per test.</summary>
+public sealed class RedisStoreTests
+{
+    private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+    private static readonly DateOnly Day = new(2026, 11, 26);
+    private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(30);
+
+    private readonly FakeTimeProvider _time = new();
+    private readonly LogSink _log = new();
+
+    [Fact]
+    public async Task Miss_runs_core_and_stores_with_the_ttl_then_hit_returns_the_stored_value()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+
+        Stats first = await service.GetStatsAsync(Project, Day);
+        Stats second = await service.GetStatsAsync(Project, Day);
+
+        Assert.Equal(new Stats(Project, Day, 260), first);
+        Assert.Equal(first, second);
+        Assert.Equal(1, service.CoreCalls);
+        string key = Assert.Single(redis.Keys());
+        Assert.StartsWith("rc:ResultCache.Tests.StatsService.GetStatsAsync:", key);
+        TimeSpan? ttl = await redis.Admin.KeyTimeToLiveAsync(key);
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(290), TimeSpan.FromSeconds(300));
+        Assert.Equal(RedisStatus.Available, store.Status);
+    }
+
+    [Fact]
+    public async Task Entry_expires_in_redis_after_its_ttl()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+
+        await service.GetShortLivedAsync(Project); // [CacheResult(1)]
+        await service.GetShortLivedAsync(Project);
+        Assert.Equal(1, service.CoreCalls);
+
+        // Redis keeps its own clock, which a TimeProvider cannot move: wait for the server to expire the key.
+        var deadline = Stopwatch.StartNew();
+        while (redis.Keys().Length > 0 && deadline.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(50);
+        }
+        Assert.Empty(redis.Keys());
+
+        await service.GetShortLivedAsync(Project);
+        Assert.Equal(2, service.CoreCalls);
+    }
+
+    [Fact]
+    public async Task Overloads_and_arguments_get_distinct_keys()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+
+        Assert.Equal(3, service.Add(1, 2));
+        Assert.Equal(1_003, service.Add(1L, 2L));
+        Assert.Equal(4, service.Add(2, 2));
+        Assert.Equal(3, service.Add(1, 2));
+        Assert.Equal(1_003, service.Add(1L, 2L));
+
+        Assert.Equal(3, service.CoreCalls);
+        Assert.Equal(3, redis.Keys().Length);
+    }
+
+    [Fact]
+    public async Task Redis_stopped_core_still_answers_and_while_the_gate_is_closed_no_call_touches_the_network()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+
+        redis.Kill();
+        var firstCall = Stopwatch.StartNew();
+        Stats answered = await service.GetStatsAsync(Project, Day.AddDays(1));
+        firstCall.Stop();
+
+        Assert.Equal(new Stats(Project, Day.AddDays(1), 270), answered);
+        Assert.True(firstCall.Elapsed < OperationTimeout + TimeSpan.FromSeconds(1), $"The faulting call took {firstCall.Elapsed}.");
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+
+        for (int i = 0; i < 20; i++)
+        {
+            // ...Core completes synchronously, so a call that waited on any socket could not be complete yet.
+            Task<Stats> call = service.GetStatsAsync(Project, Day.AddDays(i));
+            Assert.True(call.IsCompletedSuccessfully, $"Call {i} waited while the gate was closed.");
+            Assert.Equal(Day.AddDays(i), (await call).Day);
+        }
+        Assert.Equal(22, service.CoreCalls);
+        Assert.Equal(1, _log.Count(LogLevel.Warning)); // one warning per transition, not per call
+    }
+
+    [Fact]
+    public async Task Redis_back_caching_resumes_after_the_backoff_instead_of_staying_off_for_good()
+    {
+        // The Python original set _redis_available = False forever after one error. This must never happen again.
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+
+        redis.Kill();
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+        await redis.RestartAsync();
+
+        // Redis is back, but the backoff is not over: calls still bypass it.
+        _time.Advance(Backoff - TimeSpan.FromSeconds(1));
+        Assert.True(service.GetStatsAsync(Project, Day).IsCompletedSuccessfully);
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await service.GetStatsAsync(Project, Day); // the probe: reconnects, misses, stores
+        Assert.Equal(RedisStatus.Available, store.Status);
+        int callsBefore = service.CoreCalls;
+
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(callsBefore, service.CoreCalls); // a Redis hit
+        Assert.Single(redis.Keys());
+        Assert.Contains(_log.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("available"));
+    }
+
+    [Fact]
+    public async Task At_reopen_exactly_one_caller_probes_while_the_others_bypass()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis, connectTimeout: TimeSpan.FromSeconds(10));
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+        redis.Kill();
+        await service.GetStatsAsync(Project, Day);
+
+        // Restart, then hang the server: the probe's connect stays in flight until we resume it.
+        await redis.RestartAsync();
+        redis.Pause();
+        _time.Advance(Backoff);
+        Task<Stats> probe = service.GetStatsAsync(Project, Day);
+        Assert.False(probe.IsCompleted);
+        Assert.Equal(RedisStatus.Probing, store.Status);
+
+        int before = service.CoreCalls;
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.True(service.GetStatsAsync(Project, Day.AddDays(i)).IsCompletedSuccessfully, $"Caller {i} did not bypass during the probe.");
+        }
+        Assert.Equal(before + 50, service.CoreCalls);
+
+        redis.Resume();
+        Assert.Equal(Day, (await probe).Day);
+        Assert.Equal(RedisStatus.Available, store.Status);
+    }
+
+    [Fact]
+    public async Task A_hung_server_costs_one_timeout_then_the_gate_closes()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        Assert.Equal(3, service.Add(1, 2));
+
+        redis.Pause();
+        var call = Stopwatch.StartNew();
+        Assert.Equal(7, service.Add(3, 4)); // sync path: a timeout, no retry
+        call.Stop();
+        Assert.True(call.Elapsed < OperationTimeout + TimeSpan.FromSeconds(1), $"The call took {call.Elapsed}.");
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+
+        var next = Stopwatch.StartNew();
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.Equal(i + 1, service.Add(i, 1));
+        }
+        Assert.True(next.Elapsed < TimeSpan.FromSeconds(1), $"Calls with the gate closed took {next.Elapsed}.");
+    }
+
+    [Fact]
+    public async Task Idle_connection_is_health_checked_so_a_dead_one_is_found_before_a_request_needs_it()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+
+        // The server stops answering while the connection is idle (like a peer dropped by conntrack).
+        redis.Pause();
+        _time.Advance(TimeSpan.FromSeconds(15)); // idle past the interval: the health check PINGs
+
+        var deadline = Stopwatch.StartNew();
+        while (store.Status == RedisStatus.Available && deadline.Elapsed < OperationTimeout + TimeSpan.FromSeconds(3))
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+
+        // The first request after the idle period does not pay for the dead connection.
+        Assert.True(service.GetStatsAsync(Project, Day).IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task A_read_that_trips_the_gate_is_not_followed_by_a_write()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+        redis.Kill();
+
+        // While the miss runs ...Core, Redis comes back. The write re-fetches the connection, finds the gate
+        // closed by the failed read, and writes nothing.
+        service.DuringCore = redis.RestartAsync;
+        await service.GetStatsAsync(Project, Day.AddDays(3));
+
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+        Assert.Empty(redis.Keys());
+    }
+
+    [Fact]
+    public async Task A_corrupt_value_is_a_miss_and_is_overwritten()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+        string key = Assert.Single(redis.Keys());
+
+        await redis.Admin.StringSetAsync(key, "{\"ProjectId\": not json");
+        Stats answered = await service.GetStatsAsync(Project, Day);
+
+        Assert.Equal(Day, answered.Day);
+        Assert.Equal(2, service.CoreCalls);
+        Assert.Equal(RedisStatus.Available, store.Status);
+        Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(2, service.CoreCalls); // overwritten with a good value
+    }
+
+    [Fact]
+    public async Task A_server_error_is_a_logged_miss_without_backoff()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+        string key = Assert.Single(redis.Keys());
+
+        await redis.Admin.KeyDeleteAsync(key);
+        await redis.Admin.ListLeftPushAsync(key, "wrong type"); // GET now answers WRONGTYPE
+        await service.GetStatsAsync(Project, Day);
+
+        Assert.Equal(2, service.CoreCalls);
+        Assert.Equal(RedisStatus.Available, store.Status);
+        Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("with an error"));
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(2, service.CoreCalls); // SET replaced the list
+    }
+
+    [Fact]
+    public async Task ResetConnection_drops_the_connection_and_the_next_call_reconnects()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+
+        store.ResetConnection();
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+        await service.GetStatsAsync(Project, Day);
+
+        Assert.Equal(RedisStatus.Available, store.Status);
+        Assert.Equal(1, service.CoreCalls); // the reconnected call was a hit
+    }
+
+    [Fact]
+    public async Task Unreachable_redis_at_start_serves_uncached_and_warns_once()
+    {
+        int port;
+        await using (RedisServer gone = await RedisServer.StartAsync())
+        {
+            port = gone.Port;
+        }
+        using var store = new RedisCacheStore(new RedisCacheOptions
+        {
+            Configuration = $"127.0.0.1:{port}",
+            TimeProvider = _time,
+            Logger = _log,
+        });
+        var service = new StatsService(store);
+
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(3, service.Add(1, 2));
+        }
+        Assert.Equal(5, service.CoreCalls);
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+        Assert.Equal(1, _log.Count(LogLevel.Warning));
+    }
+
+    private RedisCacheStore NewStore(RedisServer redis, TimeSpan? connectTimeout = null) => new(new RedisCacheOptions
+    {
+        Configuration = redis.Configuration,
+        TimeProvider = _time,
+        Logger = _log,
+        Backoff = Backoff,
+        OperationTimeout = OperationTimeout,
+        ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(2),
+    });
+}
