@@ -1,0 +1,200 @@
+namespace ResultCache.Generator.Tests;
+
+/// <summary>Source texts the generator tests compile: one per shape of cached method.</summary>
+internal static class TestSources
+{
+    /// <summary>Result and parameter types, and a JSON context that stands in for a source-generated one.</summary>
+    public const string Model = """
+        using System;
+        using System.Text.Json;
+        using System.Text.Json.Serialization;
+        using System.Text.Json.Serialization.Metadata;
+
+        namespace Shop
+        {
+            public sealed record Product(Guid Id, string Name);
+
+            public sealed record Query(string Text, int Page);
+
+            public enum Color { Red, Green }
+
+            public readonly struct Money(decimal amount, string currency) : ResultCache.ICacheKey
+            {
+                public void WriteCacheKey(ref ResultCache.CacheKeyWriter writer)
+                {
+                    writer.Write(amount);
+                    writer.Write(currency);
+                }
+            }
+
+            // Hand-written so the tests need no second generator; the attributes are what ResultCache reads.
+            [JsonSerializable(typeof(Product))]
+            [JsonSerializable(typeof(Query))]
+            [JsonSerializable(typeof(int))]
+            public sealed class ShopJson : JsonSerializerContext
+            {
+                public ShopJson() : base(null) { }
+                public static ShopJson Default { get; } = new();
+                protected override JsonSerializerOptions? GeneratedSerializerOptions => null;
+                public override JsonTypeInfo? GetTypeInfo(Type type) => null;
+            }
+        }
+        """;
+
+    public const string AssemblySerializer = "[assembly: ResultCache.CacheSerializer(typeof(Shop.ShopJson))]";
+
+    public const string TaskInstance = """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using ResultCache;
+
+        namespace Shop;
+
+        public partial class Catalog
+        {
+            [CacheResult(300)]
+            public partial Task<Product> GetProductAsync(Guid id, DateOnly day, CancellationToken ct = default);
+
+            private Task<Product> GetProductAsyncCore(Guid id, DateOnly day, CancellationToken ct) =>
+                Task.FromResult(new Product(id, day.ToString()));
+        }
+        """;
+
+    public const string SyncStatic = """
+        using ResultCache;
+
+        namespace Shop
+        {
+            internal static partial class Pricing
+            {
+                [CacheResult(60)]
+                internal static partial int Price(string sku);
+
+                private static int PriceCore(string sku) => sku.Length;
+            }
+        }
+        """;
+
+    public const string ValueTaskNullable = """
+        using System.Threading.Tasks;
+        using ResultCache;
+
+        namespace Shop;
+
+        public sealed partial class Names
+        {
+            [CacheResult(30, CacheNulls = true)]
+            public partial ValueTask<string?> FindName(int? id);
+
+            private ValueTask<string?> FindNameCore(int? id) => new(id?.ToString());
+        }
+        """;
+
+    public const string NestedGeneric = """
+        using ResultCache;
+
+        namespace Shop;
+
+        public partial class Outer<T>
+        {
+            public partial record struct Inner
+            {
+                [CacheResult(10)]
+                public partial int Count(long id);
+
+                private int CountCore(long id) => 1;
+            }
+
+            protected partial record Named<U>(string Name)
+            {
+                [CacheResult(10)]
+                private partial string Describe();
+
+                private string DescribeCore() => Name;
+            }
+        }
+        """;
+
+    public const string GlobalNamespace = """
+        using ResultCache;
+
+        public partial class Counter
+        {
+            [CacheResult(5)]
+            public static partial int Twice(int value);
+
+            private static int TwiceCore(int value) => value * 2;
+        }
+        """;
+
+    public const string Overloads = """
+        using ResultCache;
+
+        namespace Shop;
+
+        public partial class Lookup
+        {
+            [CacheResult(60)]
+            public partial string Get(int id);
+
+            [CacheResult(60)]
+            public partial string Get(string code);
+
+            private string GetCore(int id) => id.ToString();
+
+            private string GetCore(string code) => code;
+        }
+        """;
+
+    public const string KeyEncodings = """
+        using System.Collections.Generic;
+        using ResultCache;
+
+        namespace Shop;
+
+        public partial class Search
+        {
+            [CacheResult(60)]
+            public partial int Find(
+                int? limit, Color color, Color? maybe, int[] ids, List<string?> names, IReadOnlyList<Color> colors,
+                Query query, Money money, [CacheKeyIgnore] object trace, params string[] tags);
+
+            private int FindCore(
+                int? limit, Color color, Color? maybe, int[] ids, List<string?> names, IReadOnlyList<Color> colors,
+                Query query, Money money, object trace, params string[] tags) => 0;
+        }
+        """;
+
+    public const string StoreAndReceiver = """
+        using ResultCache;
+
+        namespace Shop;
+
+        public sealed partial class TenantCatalog(CacheStore store, string tenant) : ICacheKey
+        {
+            private CacheStore CacheStore { get; } = store;
+
+            public void WriteCacheKey(ref CacheKeyWriter writer) => writer.Write(tenant);
+
+            [CacheResult(120)]
+            public partial Product? Find(string sku);
+
+            private Product? FindCore(string sku) => null;
+        }
+        """;
+
+    public const string NoSerializer = """
+        using ResultCache;
+
+        namespace Plain;
+
+        public partial class Clock
+        {
+            [CacheResult(1)]
+            public partial long Ticks(int id);
+
+            private long TicksCore(int id) => id;
+        }
+        """;
+}
