@@ -98,8 +98,8 @@ namespace ResultCache.Generator
         }
 
         private static string Declaration(CachedMethodModel method) =>
-            method.Modifiers + " " + method.ReturnType + " " + method.Name + "(" +
-            string.Join(", ", method.Parameters.Select(p => (p.IsParams ? "params " : string.Empty) + p.Type + " " + p.Name)) + ")";
+            method.Modifiers + " " + method.ReturnType + " " + method.Name + method.TypeParameters + "(" +
+            string.Join(", ", method.Parameters.Select(p => p.Modifier + p.Type + " " + p.Name)) + ")";
 
         private static void WriteKeyPart(SourceWriter writer, ParameterModel parameter, string? jsonContext)
         {

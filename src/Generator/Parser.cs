@@ -98,7 +98,7 @@ namespace ResultCache.Generator
                 }
             }
 
-            if (!HasMatchingCore(method))
+            if (!method.IsGenericMethod && !HasMatchingCore(method))
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.CoreMissing, nameLocation, method.Name, CoreSignature(method)));
             }
@@ -113,6 +113,7 @@ namespace ResultCache.Generator
                 ContainingTypes: ContainingTypes(type).ToEquatableArray(),
                 Modifiers: string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
                 Name: method.Name,
+                TypeParameters: method.IsGenericMethod ? "<" + string.Join(", ", method.TypeParameters.Select(t => t.Name)) + ">" : string.Empty,
                 ReturnType: method.ReturnType.ToDisplayString(s_typeFormat),
                 Shape: shape,
                 ResultType: result?.ToDisplayString(s_typeFormat) ?? "object",
@@ -194,6 +195,13 @@ namespace ResultCache.Generator
         {
             Location? location = parameter.Locations.FirstOrDefault();
             string type = parameter.Type.ToDisplayString(s_typeFormat);
+            string modifier = parameter.IsParams ? "params " : parameter.RefKind switch
+            {
+                RefKind.Ref => "ref ",
+                RefKind.Out => "out ",
+                RefKind.In => "in ",
+                _ => string.Empty,
+            };
             string? refusal = parameter.RefKind switch
             {
                 RefKind.Ref => "'ref'",
@@ -205,38 +213,38 @@ namespace ResultCache.Generator
             if (refusal is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedParameterKind, location, parameter.Name, refusal));
-                return new ParameterModel(parameter.Name, type, parameter.IsParams, KeyEncoding.Ignored, IsCollection: false);
+                return new ParameterModel(parameter.Name, type, modifier, KeyEncoding.Ignored, IsCollection: false);
             }
 
             if (SymbolEqualityComparer.Default.Equals(parameter.Type, cancellationTokenType) ||
                 parameter.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == CacheKeyIgnoreAttribute))
             {
-                return new ParameterModel(parameter.Name, type, parameter.IsParams, KeyEncoding.Ignored, IsCollection: false);
+                return new ParameterModel(parameter.Name, type, modifier, KeyEncoding.Ignored, IsCollection: false);
             }
 
             KeyEncoding? encoding = Encode(parameter.Type);
             if (encoding is not null)
             {
-                return new ParameterModel(parameter.Name, type, parameter.IsParams, encoding.Value, IsCollection: false);
+                return new ParameterModel(parameter.Name, type, modifier, encoding.Value, IsCollection: false);
             }
 
             ITypeSymbol? item = OrderedCollectionItem(parameter.Type);
             KeyEncoding? itemEncoding = item is null ? null : Encode(item);
             if (itemEncoding is not null)
             {
-                return new ParameterModel(parameter.Name, type, parameter.IsParams, itemEncoding.Value, IsCollection: true);
+                return new ParameterModel(parameter.Name, type, modifier, itemEncoding.Value, IsCollection: true);
             }
 
             if (serializable is not null && IsSerializable(parameter.Type, serializable))
             {
-                return new ParameterModel(parameter.Name, type, parameter.IsParams, KeyEncoding.Json, IsCollection: false);
+                return new ParameterModel(parameter.Name, type, modifier, KeyEncoding.Json, IsCollection: false);
             }
 
             string shortType = parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
             diagnostics.Add(jsonContext is null || parameter.Type is ITypeParameterSymbol
                 ? DiagnosticInfo.Create(Diagnostics.NoKeyEncoding, location, parameter.Name, shortType)
                 : DiagnosticInfo.Create(Diagnostics.NotInJsonContext, location, jsonContext.Name, shortType, parameter.ContainingSymbol.Name));
-            return new ParameterModel(parameter.Name, type, parameter.IsParams, KeyEncoding.Ignored, IsCollection: false);
+            return new ParameterModel(parameter.Name, type, modifier, KeyEncoding.Ignored, IsCollection: false);
         }
 
         private static KeyEncoding? Encode(ITypeSymbol type)

@@ -16,6 +16,7 @@ namespace ResultCache.Generator.Model
         EquatableArray<ContainingTypeModel> ContainingTypes,
         string Modifiers,
         string Name,
+        string TypeParameters,
         string ReturnType,
         ReturnShape Shape,
         string ResultType,

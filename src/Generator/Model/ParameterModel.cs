@@ -20,13 +20,13 @@ namespace ResultCache.Generator.Model
     }
 
     /// <summary>
-    /// One parameter of a cached method. For an ordered collection (<see cref="IsCollection"/>),
-    /// <see cref="Encoding"/> applies to each item.
+    /// One parameter of a cached method. <see cref="Modifier"/> is <c>params </c>, <c>ref </c> (only beside
+    /// an error) or empty. For an ordered collection (<see cref="IsCollection"/>), <see cref="Encoding"/> applies to each item.
     /// </summary>
     internal sealed record ParameterModel(
         string Name,
         string Type,
-        bool IsParams,
+        string Modifier,
         KeyEncoding Encoding,
         bool IsCollection);
 }

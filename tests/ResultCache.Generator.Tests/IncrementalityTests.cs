@@ -1,0 +1,99 @@
+using System.Collections;
+using System.Collections.Immutable;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace ResultCache.Generator.Tests;
+
+/// <summary>An unrelated edit must leave every tracked step cached, and no step may hold a symbol, node or compilation.</summary>
+public sealed class IncrementalityTests
+{
+    private static readonly string[] TrackedSteps = [TrackingNames.Parse, TrackingNames.Methods, TrackingNames.Diagnostics];
+
+    [Fact]
+    public void An_unrelated_edit_leaves_every_step_cached_or_unchanged()
+    {
+        CSharpCompilation first = GeneratorHarness.Compile(TestSources.Model, TestSources.AssemblySerializer, TestSources.TaskInstance, TestSources.KeyEncodings);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(first);
+
+        CSharpCompilation second = first.AddSyntaxTrees(CSharpSyntaxTree.ParseText(
+            "namespace Shop { public static class Unrelated { public static int Answer => 42; } }", GeneratorHarness.ParseOptions));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        Assert.Contains(TrackingNames.Parse, result.TrackedSteps.Keys);
+        Assert.Contains(TrackingNames.Methods, result.TrackedSteps.Keys);
+        var reasons = TrackedSteps
+            .Where(result.TrackedSteps.ContainsKey)
+            .SelectMany(name => result.TrackedSteps[name])
+            .SelectMany(step => step.Outputs)
+            .Select(output => output.Reason)
+            .ToList();
+        Assert.NotEmpty(reasons);
+        Assert.All(reasons, reason => Assert.True(
+            reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"A step ran again: {reason}"));
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            output => Assert.Equal(IncrementalStepRunReason.Cached, output.Reason));
+    }
+
+    [Fact]
+    public void Editing_a_cached_method_re_emits_only_that_method()
+    {
+        CSharpCompilation first = GeneratorHarness.Compile(TestSources.Model, TestSources.AssemblySerializer, TestSources.TaskInstance, TestSources.Overloads);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(first);
+
+        SyntaxTree overloads = first.SyntaxTrees.Last();
+        CSharpCompilation second = first.ReplaceSyntaxTree(overloads, CSharpSyntaxTree.ParseText(
+            TestSources.Overloads.Replace("[CacheResult(60)]\n    public partial string Get(int id);", "[CacheResult(61)]\n    public partial string Get(int id);"),
+            GeneratorHarness.ParseOptions));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        var methodReasons = result.TrackedSteps[TrackingNames.Methods].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(1, methodReasons.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(2, methodReasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+    }
+
+    [Fact]
+    public void No_step_output_holds_a_symbol_syntax_node_or_compilation()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(TestSources.Model, TestSources.AssemblySerializer, TestSources.KeyEncodings, TestSources.NestedGeneric);
+        GeneratorRunResult result = GeneratorHarness.CreateDriver().RunGenerators(compilation).GetRunResult().Results.Single();
+
+        foreach (string name in TrackedSteps.Where(result.TrackedSteps.ContainsKey))
+        {
+            foreach (IncrementalGeneratorRunStep step in result.TrackedSteps[name])
+            {
+                foreach ((object value, _) in step.Outputs)
+                {
+                    AssertNoRoslynObjects(value, $"{name}", depth: 0);
+                }
+            }
+        }
+    }
+
+    private static void AssertNoRoslynObjects(object? value, string path, int depth)
+    {
+        if (value is null || depth > 8 || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum)
+        {
+            return;
+        }
+        Assert.False(value is ISymbol or SyntaxNode or Compilation or SemanticModel or Location,
+            $"{path} holds a {value.GetType().Name}, which stops the pipeline caching.");
+        if (value is IEnumerable items)
+        {
+            int i = 0;
+            foreach (object? item in items)
+            {
+                AssertNoRoslynObjects(item, $"{path}[{i++}]", depth + 1);
+            }
+            return;
+        }
+        foreach (PropertyInfo property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length == 0 && property.DeclaringType!.Assembly == typeof(CacheResultGenerator).Assembly)
+            {
+                AssertNoRoslynObjects(property.GetValue(value), $"{path}.{property.Name}", depth + 1);
+            }
+        }
+    }
+}
