@@ -4,6 +4,30 @@ namespace ResultCache.Tests;
 public sealed class ConfigurationTests
 {
     [Fact]
+    public void Defaults_are_the_ones_the_python_fix_settled_on()
+    {
+        var options = new RedisCacheOptions();
+        Assert.Equal(TimeSpan.FromSeconds(30), options.Backoff);
+        Assert.Equal(TimeSpan.FromSeconds(15), options.HealthCheckInterval);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.ConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.OperationTimeout);
+        Assert.Equal("rc:", options.KeyPrefix);
+    }
+
+    [Fact]
+    public void The_client_is_set_to_fail_fast_without_retries()
+    {
+        var client = new RedisCacheOptions { Configuration = "localhost:6379" }.Validate();
+        Assert.Equal(StackExchange.Redis.BacklogPolicy.FailFast, client.BacklogPolicy);
+        Assert.Equal(1, client.ConnectRetry);
+        Assert.True(client.AbortOnConnectFail);
+        Assert.Equal(2_000, client.SyncTimeout);
+        Assert.Equal(2_000, client.AsyncTimeout);
+        Assert.Equal(2_000, client.ConnectTimeout);
+        Assert.Equal(15, client.KeepAlive);
+    }
+
+    [Fact]
     public void An_invalid_connection_string_is_rejected_when_the_store_is_created()
     {
         var error = Assert.Throws<ArgumentException>(() => new RedisCacheStore("localhost:6379,notAnOption=1"));

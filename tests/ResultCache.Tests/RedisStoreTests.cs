@@ -230,6 +230,46 @@ public sealed class RedisStoreTests
     }
 
     [Fact]
+    public async Task A_write_that_hits_a_dead_connection_closes_the_gate_and_the_caller_keeps_its_result()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+
+        service.DuringCore = () =>
+        {
+            redis.Kill(); // dies between the read and the write
+            return Task.CompletedTask;
+        };
+        Stats answered = await service.GetStatsAsync(Project, Day.AddDays(1));
+
+        Assert.Equal(Day.AddDays(1), answered.Day);
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+        Assert.Equal(1, _log.Count(LogLevel.Warning));
+    }
+
+    [Fact]
+    public async Task An_out_of_memory_error_on_the_write_is_logged_without_backoff()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+        await redis.AdminServer.ConfigSetAsync("maxmemory-policy", "noeviction");
+        await redis.AdminServer.ConfigSetAsync("maxmemory", "1"); // every write now fails with OOM
+
+        Stats answered = await service.GetStatsAsync(Project, Day.AddDays(1));
+
+        Assert.Equal(Day.AddDays(1), answered.Day);
+        Assert.Equal(RedisStatus.Available, store.Status);
+        Assert.Single(redis.Keys()); // only the entry from before
+        Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("with an error"));
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(2, service.CoreCalls); // reads still hit
+    }
+
+    [Fact]
     public async Task A_corrupt_value_is_a_miss_and_is_overwritten()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
