@@ -16,8 +16,8 @@ fi
 dotnet build ResultCache.slnx -c Release
 results=$(mktemp)
 dotnet test ResultCache.slnx -c Release --no-build --logger "console;verbosity=normal" | tee "$results"
-passed=$(grep -E '^\s+Passed: [0-9]+' "$results" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -E '^\s+Failed: [0-9]+' "$results" | awk '{s+=$2} END {print s+0}')
+passed=$(awk '/^ +Passed: [0-9]+$/ {s += $2} END {print s + 0}' "$results")
+failed=$(awk '/^ +Failed: [0-9]+$/ {s += $2} END {print s + 0}' "$results")
 
 echo "== sample: embedded store"
 dotnet run --project samples/Analytics -c Release --no-build
