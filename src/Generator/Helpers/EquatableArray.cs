@@ -17,11 +17,7 @@ namespace ResultCache.Generator.Helpers
 
         public EquatableArray(IEnumerable<T> items) => _items = items.ToArray();
 
-        public static EquatableArray<T> Empty => default;
-
         public int Count => _items?.Length ?? 0;
-
-        public T this[int index] => _items![index];
 
         public bool Equals(EquatableArray<T> other) => AsSpan().SequenceEqual(other.AsSpan());
 
