@@ -1,10 +1,8 @@
-using System.Collections.Generic;
-using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace ResultCache.Generator
 {
-    /// <summary>Every diagnostic the generator reports. Each message says what to write instead.</summary>
+    /// <summary>Every diagnostic ResultCache reports. Each message says what to write instead.</summary>
     internal static class Diagnostics
     {
         private const string Category = "ResultCache";
@@ -12,7 +10,7 @@ namespace ResultCache.Generator
 
         public static readonly DiagnosticDescriptor NotPartial = Error(
             "RC0001", "[CacheResult] needs a partial method declaration",
-            "'{0}' must be a partial method declaration without a body, in partial types: {1}");
+            "'{0}' is not a partial declaration the generator can implement: {1}");
 
         public static readonly DiagnosticDescriptor CoreMissing = Error(
             "RC0002", "The uncached ...Core method is missing or does not match",
@@ -20,7 +18,7 @@ namespace ResultCache.Generator
 
         public static readonly DiagnosticDescriptor UnsupportedReturn = Error(
             "RC0003", "Unsupported return type for [CacheResult]",
-            "'{0}' returns '{1}', which cannot be cached; return a value T, Task<T> or ValueTask<T>");
+            "'{0}' returns '{1}', which has no result to cache; return a value T, Task<T> or ValueTask<T>");
 
         public static readonly DiagnosticDescriptor UnsupportedParameterKind = Error(
             "RC0004", "Unsupported parameter for [CacheResult]",
@@ -46,15 +44,31 @@ namespace ResultCache.Generator
             "RC0009", "[CacheSerializer] must name a JsonSerializerContext",
             "'{0}' is not a System.Text.Json JsonSerializerContext; name a class declared 'partial class X : JsonSerializerContext' with [JsonSerializable] attributes");
 
-        private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new[]
-        {
-            NotPartial, CoreMissing, UnsupportedReturn, UnsupportedParameterKind, InvalidTtl,
-            NoKeyEncoding, NotInJsonContext, GenericMethod, NotAJsonContext,
-        }.ToDictionary(d => d.Id);
+        public static readonly DiagnosticDescriptor NoJsonContext = Warning(
+            "RC0010", "No JsonSerializerContext is named, so results use reflection-based JSON",
+            "'{0}' caches through reflection-based System.Text.Json, which is not safe under trimming or Native AOT: name a source-generated context with [assembly: CacheSerializer(typeof(YourJsonContext))]");
 
-        public static DiagnosticDescriptor ById(string id) => s_byId[id];
+        public static readonly DiagnosticDescriptor NotCacheable = Error(
+            "RC0011", "[CacheResult] is on a method that cannot carry a generated body",
+            "'{0}' is {1}; put [CacheResult] on a partial method of a class, struct or record instead");
+
+        public static readonly DiagnosticDescriptor IgnoreWithoutCache = Warning(
+            "RC0012", "[CacheKeyIgnore] on a method that is not cached",
+            "[CacheKeyIgnore] on parameter '{0}' has no effect because '{1}' has no [CacheResult]; remove it, or put it on the cached partial declaration");
+
+        public static readonly DiagnosticDescriptor[] All =
+        {
+            NotPartial, CoreMissing, UnsupportedReturn, UnsupportedParameterKind, InvalidTtl, NoKeyEncoding,
+            NotInJsonContext, GenericMethod, NotAJsonContext, NoJsonContext, NotCacheable, IgnoreWithoutCache,
+        };
 
         private static DiagnosticDescriptor Error(string id, string title, string message) =>
-            new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink + id.ToLowerInvariant());
+            Create(id, title, message, DiagnosticSeverity.Error);
+
+        private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+            Create(id, title, message, DiagnosticSeverity.Warning);
+
+        private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
+            new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink + id.ToLowerInvariant());
     }
 }

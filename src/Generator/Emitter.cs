@@ -24,7 +24,9 @@ namespace ResultCache.Generator
             }
             foreach (ContainingTypeModel type in method.ContainingTypes)
             {
-                writer.OpenBlock("partial " + type.Keyword + " " + type.NameWithTypeParameters);
+                // Pointers in the signature need an unsafe context; this part of the innermost type provides it.
+                bool innermost = ReferenceEquals(type, method.ContainingTypes.Last());
+                writer.OpenBlock((innermost && method.UsesPointers ? "unsafe " : string.Empty) + "partial " + type.Keyword + " " + type.NameWithTypeParameters);
             }
 
             if (method.StubForError is null)
@@ -99,7 +101,7 @@ namespace ResultCache.Generator
 
         private static string Declaration(CachedMethodModel method) =>
             method.Modifiers + " " + method.ReturnType + " " + method.Name + method.TypeParameters + "(" +
-            string.Join(", ", method.Parameters.Select(p => p.Modifier + p.Type + " " + p.Name)) + ")";
+            string.Join(", ", method.Parameters.Select(p => p.Modifier + p.Type + " " + p.Name)) + ")" + method.Constraints;
 
         private static void WriteKeyPart(SourceWriter writer, ParameterModel parameter, string? jsonContext)
         {

@@ -5,6 +5,5 @@ namespace ResultCache.Generator
     {
         public const string Parse = nameof(Parse);
         public const string Methods = nameof(Methods);
-        public const string Diagnostics = nameof(Diagnostics);
     }
 }

@@ -1,163 +1,121 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
 
 namespace ResultCache.Generator.Tests;
 
-/// <summary>
-/// Each misuse is one diagnostic at the span marked <c>{|RCxxxx:...|}</c>, and the compiler adds no error beside it.
-/// </summary>
+/// <summary>Every diagnostic at its exact span (Roslyn's analyzer test framework), and its severity settings.</summary>
 public sealed class DiagnosticTests
 {
     [Theory]
-    [InlineData("RC0001", """
-        public class Service
-        {
-            [CacheResult(60)]
-            public int {|RC0001:Get|}(int id) => id;
-        }
-        """)]
-    [InlineData("RC0002", """
-        public partial class Service
-        {
-            [CacheResult(60)]
-            public partial int {|RC0002:Get|}(int id);
-        }
-        """)]
-    [InlineData("RC0002", """
-        public partial class Service
-        {
-            [CacheResult(60)]
-            public partial int {|RC0002:Get|}(int id);
-            private static int GetCore(int id) => id;
-        }
-        """)]
-    [InlineData("RC0003", """
-        public partial class Service
-        {
-            [CacheResult(60)]
-            public partial {|RC0003:Task|} Run(int id);
-            private Task RunCore(int id) => Task.CompletedTask;
-        }
-        """)]
-    [InlineData("RC0004", """
-        public partial class Service
-        {
-            [CacheResult(60)]
-            public partial int Get(ref int {|RC0004:id|});
-            private int GetCore(ref int id) => id;
-        }
-        """)]
-    [InlineData("RC0005", """
-        public partial class Service
-        {
-            [{|RC0005:CacheResult(0)|}]
-            public partial int Get(int id);
-            private int GetCore(int id) => id;
-        }
-        """)]
-    [InlineData("RC0006", """
-        public partial class Service
-        {
-            [CacheResult(60)]
-            public partial int Get(System.IO.Stream {|RC0006:data|});
-            private int GetCore(System.IO.Stream data) => 0;
-        }
-        """)]
-    [InlineData("RC0006", """
-        public partial class Service
-        {
-            [CacheResult(60)]
-            public partial int Get(System.Collections.Generic.HashSet<string> {|RC0006:tags|});
-            private int GetCore(System.Collections.Generic.HashSet<string> tags) => 0;
-        }
-        """)]
-    [InlineData("RC0008", """
-        public partial class Service
-        {
-            [CacheResult(60)]
-            public partial T {|RC0008:Get|}<T>(int id);
-            private T GetCore<T>(int id) => default!;
-        }
-        """)]
-    public void Misuse_is_reported_at_its_cause_and_alone(string id, string body)
+    [MemberData(nameof(Misuses.All), MemberType = typeof(Misuses))]
+    public async Task Misuse_is_reported_with_its_id_at_its_cause(string misuse, string body)
     {
-        string markup = "using System.Threading.Tasks;\nusing ResultCache;\nnamespace App;\n" + body;
-        (string source, string expectedId, string expectedText) = ParseMarkup(markup);
-        Assert.Equal(id, expectedId);
-
-        GeneratorRun run = GeneratorHarness.Run(source);
-
-        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(expectedText, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.Empty(run.CompilerDiagnostics.Where(d => d.Id is "CS8795" or "CS0103" or "CS0161"));
-        Assert.Contains("docs/diagnostics.md#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri);
+        Assert.NotEmpty(misuse);
+        await Verify.AnalyzerAsync(Misuses.Source(body));
     }
 
     [Fact]
-    public void A_type_missing_from_the_json_context_names_the_attribute_to_add()
+    public async Task A_partial_method_in_a_type_that_is_not_partial_is_reported()
     {
-        string source = """
-            using ResultCache;
-            namespace Shop;
+        await Verify.AnalyzerAsync(Misuses.Source("""
+            public class Service
+            {
+                [CacheResult(60)]
+                public partial int {|RC0001:Get|}(int id);
+                private int GetCore(int id) => id;
+            }
+            """));
+    }
+
+    [Fact]
+    public async Task Naming_no_json_context_is_a_warning_that_it_is_not_aot_safe()
+    {
+        await Verify.AnalyzerAsync(Misuses.Source("""
             public partial class Service
             {
                 [CacheResult(60)]
-                public partial System.Uri Get(int id);
-                private System.Uri GetCore(int id) => new("https://example.invalid");
+                public partial int {|RC0010:Get|}(int id);
+                private int GetCore(int id) => id;
             }
-            """;
-
-        GeneratorRun run = GeneratorHarness.Run(TestSources.Model, TestSources.AssemblySerializer, source);
-
-        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal("RC0007", diagnostic.Id);
-        Assert.Contains("add [JsonSerializable(typeof(Uri))] to 'ShopJson'", diagnostic.GetMessage());
+            """), editorConfig: null, withModel: false);
     }
 
     [Fact]
-    public void A_serializer_that_is_not_a_json_context_is_reported()
+    public async Task Messages_name_the_fix()
     {
-        string source = """
-            using ResultCache;
-            [assembly: CacheSerializer(typeof(App.NotAContext))]
-            namespace App;
-            public class NotAContext { }
-            """;
-
-        GeneratorRun run = GeneratorHarness.Run(source, TestSources.SyncStatic.Replace("namespace Shop", "namespace App"));
-
-        Assert.Equal("RC0009", Assert.Single(run.GeneratorDiagnostics).Id);
+        await Verify.AnalyzerAsync(
+            Misuses.Source("""
+                public partial class Service
+                {
+                    [CacheResult(60)]
+                    public partial Task<int> {|#0:Get|}(int id, string name);
+                }
+                """),
+            new DiagnosticResult(Diagnostics.CoreMissing).WithLocation(0)
+                .WithArguments("Get", "private Task<int> GetCore(int id, string name)"));
     }
 
     [Fact]
-    public void A_missing_core_gets_a_throwing_stub_so_the_only_error_is_ours()
+    public async Task Pragma_disables_a_warning_and_an_error()
     {
-        string source = """
-            using ResultCache;
-            namespace App;
+        await Verify.AnalyzerAsync(Misuses.Source("""
+            public partial class Service
+            {
+            #pragma warning disable RC0010, RC0002
+                [CacheResult(60)]
+                public partial int Get(int id);
+            #pragma warning restore RC0010, RC0002
+            }
+            """), editorConfig: null, withModel: false);
+    }
+
+    [Fact]
+    public async Task Editorconfig_severity_turns_a_diagnostic_off()
+    {
+        await Verify.AnalyzerAsync(Misuses.Source("""
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """), editorConfig: "root = true\n\n[*.cs]\ndotnet_diagnostic.RC0010.severity = none\n", withModel: false);
+    }
+
+    [Fact]
+    public async Task Editorconfig_severity_turns_an_error_off()
+    {
+        await Verify.AnalyzerAsync(Misuses.Source("""
             public partial class Service
             {
                 [CacheResult(60)]
                 public partial int Get(int id);
             }
-            """;
-
-        GeneratorRun run = GeneratorHarness.Run(source);
-
-        Assert.Equal("RC0002", Assert.Single(run.GeneratorDiagnostics).Id);
-        Assert.Contains("private int GetCore(int id)", run.GeneratorDiagnostics[0].GetMessage());
-        Assert.Contains("throw new global::System.InvalidOperationException", run.Text);
-        Assert.Empty(run.CompilerDiagnostics);
+            """), editorConfig: "root = true\n\n[*.cs]\ndotnet_diagnostic.RC0002.severity = none\n", withModel: true);
     }
 
-    private static (string Source, string Id, string Text) ParseMarkup(string markup)
+    [Fact]
+    public void Every_diagnostic_has_a_help_link_to_its_anchor_and_a_documented_section()
     {
-        int open = markup.IndexOf("{|", StringComparison.Ordinal);
-        int colon = markup.IndexOf(':', open);
-        int close = markup.IndexOf("|}", colon, StringComparison.Ordinal);
-        string id = markup[(open + 2)..colon];
-        string text = markup[(colon + 1)..close];
-        return (markup[..open] + text + markup[(close + 2)..], id, text);
+        string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
+        foreach (DiagnosticDescriptor descriptor in Diagnostics.All)
+        {
+            Assert.Equal("docs/diagnostics.md#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
+            Assert.Contains("## " + descriptor.Id, docs);
+        }
+        Assert.Equal(Diagnostics.All.Length, Diagnostics.All.Select(d => d.Id).Distinct().Count());
     }
+
+    [Fact]
+    public void Every_diagnostic_is_in_the_release_tracking_file()
+    {
+        string unshipped = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Generator", "AnalyzerReleases.Unshipped.md"));
+        foreach (DiagnosticDescriptor descriptor in Diagnostics.All)
+        {
+            Assert.Contains($"{descriptor.Id} | ResultCache | {descriptor.DefaultSeverity}", unshipped);
+        }
+    }
+
+    internal static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ResultCache.Generator.Tests;
 
@@ -18,6 +19,7 @@ internal static class GeneratorHarness
         new CSharpCompilationOptions(
             OutputKind.DynamicallyLinkedLibrary,
             nullableContextOptions: NullableContextOptions.Enable,
+            allowUnsafe: true,
             generalDiagnosticOption: ReportDiagnostic.Error));
 
     public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
@@ -25,15 +27,21 @@ internal static class GeneratorHarness
         parseOptions: ParseOptions,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
-    /// <summary>Runs the generator; returns what it wrote, its diagnostics, and the compiler's diagnostics on the result.</summary>
+    /// <summary>
+    /// Runs the generator, then the analyzer over the result, as a build does. Returns what the generator wrote,
+    /// ResultCache's diagnostics, and the compiler's own warnings and errors.
+    /// </summary>
     public static GeneratorRun Run(params string[] sources)
     {
         CSharpCompilation input = Compile(sources);
-        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out var generatorDiagnostics);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        ImmutableArray<Diagnostic> analyzerDiagnostics = output
+            .WithAnalyzers([new CacheResultAnalyzer()])
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         return new GeneratorRun(
             result.GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal).ToImmutableArray(),
-            result.Diagnostics,
+            generatorDiagnostics.AddRange(analyzerDiagnostics),
             output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray());
     }
 
@@ -51,7 +59,7 @@ internal static class GeneratorHarness
 
 internal sealed record GeneratorRun(
     ImmutableArray<GeneratedSourceResult> Sources,
-    ImmutableArray<Diagnostic> GeneratorDiagnostics,
+    ImmutableArray<Diagnostic> Diagnostics,
     ImmutableArray<Diagnostic> CompilerDiagnostics)
 {
     /// <summary>Every generated file, each under a header with its hint name: one snapshot per case.</summary>

@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using ResultCache.Generator.Model;
+
+namespace ResultCache.Generator
+{
+    /// <summary>Names derived from the method: the readable key part, the containing declarations, the hint name.</summary>
+    internal static partial class Parser
+    {
+        // "Ns.Outer<T>.Method" with each type parameter replaced by the closed type at run time,
+        // so Outer<int> and Outer<string> never share entries.
+        private static string KeyNameExpression(IMethodSymbol method)
+        {
+            var parts = new List<string>();
+            var text = new StringBuilder();
+            INamespaceSymbol ns = method.ContainingType.ContainingNamespace;
+            if (!ns.IsGlobalNamespace)
+            {
+                text.Append(ns.ToDisplayString()).Append('.');
+            }
+            foreach (INamedTypeSymbol type in ContainingTypeChain(method.ContainingType))
+            {
+                text.Append(type.Name);
+                if (type.TypeParameters.Length > 0)
+                {
+                    text.Append('<');
+                    for (int i = 0; i < type.TypeParameters.Length; i++)
+                    {
+                        text.Append(i == 0 ? string.Empty : ",");
+                        parts.Add(Literal(text.ToString()));
+                        parts.Add("typeof(" + type.TypeParameters[i].Name + ")");
+                        text.Clear();
+                    }
+                    text.Append('>');
+                }
+                text.Append('.');
+            }
+            text.Append(method.Name);
+            parts.Add(Literal(text.ToString()));
+            return string.Join(" + ", parts.Where(p => p != "\"\""));
+        }
+
+        private static IEnumerable<ContainingTypeModel> ContainingTypes(INamedTypeSymbol type) =>
+            ContainingTypeChain(type).Select(t => new ContainingTypeModel(
+                Keyword(t),
+                t.TypeParameters.Length == 0 ? t.Name : t.Name + "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">"));
+
+        private static IEnumerable<INamedTypeSymbol> ContainingTypeChain(INamedTypeSymbol type)
+        {
+            var chain = new Stack<INamedTypeSymbol>();
+            for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+            {
+                chain.Push(current);
+            }
+            return chain;
+        }
+
+        private static string Keyword(INamedTypeSymbol type) => type switch
+        {
+            { IsRecord: true, IsValueType: true } => "record struct",
+            { IsRecord: true } => "record",
+            { TypeKind: TypeKind.Struct } => "struct",
+            { TypeKind: TypeKind.Interface } => "interface",
+            _ => "class",
+        };
+
+        private static string HintName(IMethodSymbol method, string signature)
+        {
+            // Outer<T, U>.Inner becomes Outer_T_U.Inner: file-name safe, and distinct per generic arity.
+            string type = method.ContainingType.ToDisplayString().Replace("<", "_").Replace(", ", "_").Replace(">", string.Empty);
+            return type + "." + method.Name + "." + signature + ".g.cs";
+        }
+
+        private static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
+    }
+}

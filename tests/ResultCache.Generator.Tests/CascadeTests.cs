@@ -1,0 +1,50 @@
+using Microsoft.CodeAnalysis;
+
+namespace ResultCache.Generator.Tests;
+
+/// <summary>A build with a misuse shows exactly one ResultCache diagnostic, and no compiler error or warning beside it.</summary>
+public sealed class CascadeTests
+{
+    [Theory]
+    [MemberData(nameof(Misuses.All), MemberType = typeof(Misuses))]
+    public void Misuse_compiles_to_exactly_one_diagnostic_of_ours(string misuse, string body)
+    {
+        (string source, string id, string span) = Markup.Parse(Misuses.Source(body));
+
+        GeneratorRun run = GeneratorHarness.Run(source, Verify.ModelFile);
+
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(span, diagnostic.Location.SourceTree!.ToString().Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.True(run.CompilerDiagnostics.IsEmpty, $"{misuse}: {string.Join("; ", run.CompilerDiagnostics)}");
+    }
+
+    [Fact]
+    public void An_erroneous_method_gets_a_throwing_stub_that_names_the_error()
+    {
+        (string source, _, _) = Markup.Parse(Misuses.Source("""
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int {|RC0002:Get|}(int id);
+            }
+            """));
+
+        GeneratorRun run = GeneratorHarness.Run(source, Verify.ModelFile);
+
+        Assert.Contains("throw new global::System.InvalidOperationException(\"This [CacheResult] method has compile error RC0002", run.Text);
+    }
+}
+
+/// <summary>Reads one <c>{|ID:span|}</c> marker out of a source.</summary>
+internal static class Markup
+{
+    public static (string Source, string Id, string Span) Parse(string markup)
+    {
+        int open = markup.IndexOf("{|", StringComparison.Ordinal);
+        int colon = markup.IndexOf(':', open);
+        int close = markup.IndexOf("|}", colon, StringComparison.Ordinal);
+        string span = markup[(colon + 1)..close];
+        return (markup[..open] + span + markup[(close + 2)..], markup[(open + 2)..colon], span);
+    }
+}

@@ -1,0 +1,263 @@
+namespace ResultCache.Generator.Tests;
+
+/// <summary>
+/// One source per misuse, marked <c>{|RCxxxx:span|}</c> where the diagnostic belongs. Every one is valid C# on
+/// its own, so a build shows ResultCache's diagnostic and nothing else.
+/// </summary>
+internal static class Misuses
+{
+    private const string Usings = "using System;\nusing System.Collections.Generic;\nusing System.Threading.Tasks;\nusing ResultCache;\nnamespace Shop;\n";
+
+    public static TheoryData<string, string> All => new()
+    {
+        { "body", """
+            public class Service
+            {
+                [CacheResult(60)]
+                public int {|RC0001:Get|}(int id) => id;
+            }
+            """ },
+        { "core missing", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int {|RC0002:Get|}(int id);
+            }
+            """ },
+        { "core static-ness differs", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int {|RC0002:Get|}(int id);
+                private static int GetCore(int id) => id;
+            }
+            """ },
+        { "core parameters differ", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int {|RC0002:Get|}(int id);
+                private int GetCore(long id) => 0;
+            }
+            """ },
+        { "core return type differs", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial Task<int> {|RC0002:Get|}(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "void", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial {|RC0003:void|} Run(int id);
+                private void RunCore(int id) { }
+            }
+            """ },
+        { "Task", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial {|RC0003:Task|} Run(int id);
+                private Task RunCore(int id) => Task.CompletedTask;
+            }
+            """ },
+        { "ValueTask", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial {|RC0003:ValueTask|} Run(int id);
+                private ValueTask RunCore(int id) => default;
+            }
+            """ },
+        { "IAsyncEnumerable", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial {|RC0003:IAsyncEnumerable<int>|} Run(int id);
+                private IAsyncEnumerable<int> RunCore(int id) => throw new NotSupportedException();
+            }
+            """ },
+        { "ref return", """
+            public partial class Service
+            {
+                private int _value;
+                [CacheResult(60)]
+                public partial {|RC0003:ref int|} Get(int id);
+                private ref int GetCore(int id) => ref _value;
+            }
+            """ },
+        { "pointer return", """
+            public unsafe partial class Service
+            {
+                [CacheResult(60)]
+                public partial {|RC0003:int*|} Get(int id);
+                private int* GetCore(int id) => null;
+            }
+            """ },
+        { "dynamic", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial {|RC0003:dynamic|} Get(int id);
+                private dynamic GetCore(int id) => id;
+            }
+            """ },
+        { "ref parameter", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(ref int {|RC0004:id|});
+                private int GetCore(ref int id) => id;
+            }
+            """ },
+        { "out parameter", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(out int {|RC0004:id|});
+                private int GetCore(out int id) => id = 1;
+            }
+            """ },
+        { "in parameter", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(in int {|RC0004:id|});
+                private int GetCore(in int id) => id;
+            }
+            """ },
+        { "ref readonly parameter", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(ref readonly int {|RC0004:id|});
+                private int GetCore(ref readonly int id) => id;
+            }
+            """ },
+        { "pointer parameter", """
+            public unsafe partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(int* {|RC0004:id|});
+                private int GetCore(int* id) => *id;
+            }
+            """ },
+        { "ref struct parameter", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(Span<int> {|RC0004:ids|});
+                private int GetCore(Span<int> ids) => ids.Length;
+            }
+            """ },
+        { "zero TTL", """
+            public partial class Service
+            {
+                [{|RC0005:CacheResult(0)|}]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "negative TTL", """
+            public partial class Service
+            {
+                [{|RC0005:CacheResult(-5)|}]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "no key encoding", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(Type {|RC0006:kind|});
+                private int GetCore(Type kind) => 0;
+            }
+            """ },
+        { "unordered set", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(HashSet<string> {|RC0006:tags|});
+                private int GetCore(HashSet<string> tags) => 0;
+            }
+            """ },
+        { "result not in context", """
+            public sealed record Order(int Id);
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial {|RC0007:Order|} Get(int id);
+                private Order GetCore(int id) => new(id);
+            }
+            """ },
+        { "parameter not in context", """
+            public sealed record Order(int Id);
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(Order {|RC0007:order|});
+                private int GetCore(Order order) => order.Id;
+            }
+            """ },
+        { "generic method", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int {|RC0008:Get|}<T>(int id) where T : class, new();
+                private int GetCore<T>(int id) where T : class, new() => id;
+            }
+            """ },
+        { "not a JSON context", """
+            public sealed class NotAContext { }
+            [{|RC0009:CacheSerializer(typeof(NotAContext))|}]
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "abstract", """
+            public abstract class Service
+            {
+                [CacheResult(60)]
+                public abstract int {|RC0011:Get|}(int id);
+            }
+            """ },
+        { "interface", """
+            public interface IService
+            {
+                [CacheResult(60)]
+                int {|RC0011:Get|}(int id);
+            }
+            """ },
+        { "extern", """
+            public class Service
+            {
+                [CacheResult(60)]
+                [System.Runtime.InteropServices.DllImport("libc")]
+                public static extern int {|RC0011:getpid|}();
+            }
+            """ },
+        { "implemented elsewhere", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial int {|RC0011:Get|}(int id);
+                public partial int Get(int id) => id;
+            }
+            """ },
+        { "ignore without cache", """
+            public class Service
+            {
+                public int Get([{|RC0012:CacheKeyIgnore|}] int id) => id;
+            }
+            """ },
+    };
+
+    public static string Source(string body) => Usings + body;
+}
