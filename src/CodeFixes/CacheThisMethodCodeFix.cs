@@ -76,11 +76,17 @@ namespace ResultCache.CodeFixes
 
         private static SyntaxNode MakePartial(SyntaxGenerator generator, MethodDeclarationSyntax method)
         {
-            SyntaxNode partial = generator.WithModifiers(method, generator.GetModifiers(method).WithAsync(false).WithPartial(true));
-            // A partial method that returns a value needs explicit accessibility.
-            return generator.GetAccessibility(partial) == Accessibility.NotApplicable
-                ? generator.WithAccessibility(partial, Accessibility.Private)
-                : partial;
+            var partial = (MethodDeclarationSyntax)generator.WithModifiers(method, generator.GetModifiers(method).WithAsync(false).WithPartial(true));
+            bool hasAccessibility = method.Modifiers.Any(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.PrivateKeyword) ||
+                m.IsKind(SyntaxKind.ProtectedKeyword) || m.IsKind(SyntaxKind.InternalKeyword));
+            if (hasAccessibility)
+            {
+                return partial;
+            }
+            // A partial method that returns a value needs an explicit accessibility keyword; it takes over the indentation.
+            SyntaxToken first = partial.Modifiers[0];
+            SyntaxToken keyword = Token(first.LeadingTrivia, SyntaxKind.PrivateKeyword, TriviaList(Space));
+            return partial.WithModifiers(partial.Modifiers.Replace(first, first.WithLeadingTrivia()).Insert(0, keyword));
         }
 
         // The Core method takes the body: private, same parameters without their attributes, no docs.

@@ -31,6 +31,9 @@ internal static class TestSources
             [JsonSerializable(typeof(Product))]
             [JsonSerializable(typeof(Query))]
             [JsonSerializable(typeof(int))]
+            [JsonSerializable(typeof(long))]
+            [JsonSerializable(typeof(decimal))]
+            [JsonSerializable(typeof(double))]
             public sealed class ShopJson : JsonSerializerContext
             {
                 public ShopJson() : base(null) { }
