@@ -97,8 +97,12 @@ public sealed class CachedMethod<T>
         {
             return new ValueTask<T>(lookup.Result.Value);
         }
-        return new ValueTask<T>(LookupThenComputeAsync(store, key, lookup, state, s => core(s).AsTask()));
+        return new ValueTask<T>(LookupThenComputeValueAsync(store, key, lookup, state, core));
     }
+
+    // Its own method, so the adapter lambda's closure is allocated only on a miss, never on a hit.
+    private Task<T> LookupThenComputeValueAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core) =>
+        LookupThenComputeAsync(store, key, pending, state, s => core(s).AsTask());
 
     private async Task<T> LookupThenComputeAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core)
     {

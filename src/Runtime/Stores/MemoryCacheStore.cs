@@ -10,7 +10,7 @@ namespace ResultCache;
 public sealed class MemoryCacheStore : CacheStore
 {
     private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
-    private readonly TimeProvider _time;
+    private readonly CacheClock _clock;
     private readonly int _maxEntries;
     private readonly object _trimLock = new();
     private int _count;
@@ -24,7 +24,7 @@ public sealed class MemoryCacheStore : CacheStore
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxEntries,
                 "MemoryCacheStoreOptions.MaxEntries must be at least 1.");
         }
-        _time = options.TimeProvider ?? throw new ArgumentNullException(nameof(options), "MemoryCacheStoreOptions.TimeProvider must not be null.");
+        _clock = new CacheClock(options.TimeProvider ?? throw new ArgumentNullException(nameof(options), "MemoryCacheStoreOptions.TimeProvider must not be null."));
         _maxEntries = options.MaxEntries;
     }
 
@@ -36,7 +36,7 @@ public sealed class MemoryCacheStore : CacheStore
     {
         if (_entries.TryGetValue(key, out Entry? entry) && entry is Entry<T> typed)
         {
-            if (_time.GetTimestamp() < typed.ExpiresAt)
+            if (_clock.NowMilliseconds < typed.ExpiresAt)
             {
                 value = typed.Value;
                 return true;
@@ -54,8 +54,7 @@ public sealed class MemoryCacheStore : CacheStore
     /// <inheritdoc/>
     public override void Set<T>(CachedMethod<T> method, UInt128 key, T value)
     {
-        long ttlTicks = (long)(method.Ttl.TotalSeconds * _time.TimestampFrequency);
-        var entry = new Entry<T>(value, _time.GetTimestamp() + ttlTicks);
+        var entry = new Entry<T>(value, _clock.NowMilliseconds + (long)method.Ttl.TotalMilliseconds);
         while (true)
         {
             if (_entries.TryAdd(key, entry))
@@ -100,7 +99,7 @@ public sealed class MemoryCacheStore : CacheStore
         }
         try
         {
-            long now = _time.GetTimestamp();
+            long now = _clock.NowMilliseconds;
             foreach (var pair in _entries)
             {
                 if (pair.Value.ExpiresAt <= now)

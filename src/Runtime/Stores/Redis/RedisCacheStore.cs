@@ -17,8 +17,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly string _keyPrefix;
     private readonly TimeSpan _backoff;
     private readonly TimeSpan _disposeGrace;
-    private readonly long _healthCheckTicks;
-    private readonly TimeProvider _time;
+    private readonly long _healthCheckMilliseconds;
+    private readonly CacheClock _clock;
     private readonly ILogger _logger;
     private readonly RedisGate _gate;
     private readonly ITimer _healthCheck;
@@ -43,14 +43,14 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _keyPrefix = options.KeyPrefix;
         _backoff = options.Backoff;
         _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
-        _time = options.TimeProvider;
+        _clock = new CacheClock(options.TimeProvider);
         _logger = options.Logger;
-        _healthCheckTicks = (long)(options.HealthCheckInterval.TotalSeconds / 2 * _time.TimestampFrequency);
-        _gate = new RedisGate(_time, options.Backoff);
+        _healthCheckMilliseconds = (long)(options.HealthCheckInterval.TotalMilliseconds / 2);
+        _gate = new RedisGate(options.TimeProvider, options.Backoff);
         // Every half interval, PING a connection that did nothing in the last half: no connection goes a
         // whole interval unverified, so one silently dropped by a NAT or conntrack is found before a request needs it.
         TimeSpan period = options.HealthCheckInterval / 2;
-        _healthCheck = _time.CreateTimer(static state => ((RedisCacheStore)state!).OnHealthCheckTimer(), this, period, period);
+        _healthCheck = options.TimeProvider.CreateTimer(static state => ((RedisCacheStore)state!).OnHealthCheckTimer(), this, period, period);
     }
 
     /// <summary>Whether calls use Redis now, bypass it, or one of them is probing.</summary>
@@ -242,7 +242,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    private void MarkSuccess() => Volatile.Write(ref _lastSuccess, _time.GetTimestamp());
+    private void MarkSuccess() => Volatile.Write(ref _lastSuccess, _clock.NowMilliseconds);
 
     private void OnFailure(ConnectionMultiplexer? connection, Admission admission, Exception ex, string? method, UInt128 key)
     {
@@ -277,7 +277,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     {
         ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
         if (connection is null || _gate.Status != RedisStatus.Available ||
-            _time.GetTimestamp() - Volatile.Read(ref _lastSuccess) < _healthCheckTicks)
+            _clock.NowMilliseconds - Volatile.Read(ref _lastSuccess) < _healthCheckMilliseconds)
         {
             return;
         }

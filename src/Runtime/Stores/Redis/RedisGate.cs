@@ -24,6 +24,9 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan backoff)
     private const int Closed = 1;
     private const int Probing = 2;
 
+    private readonly CacheClock _clock = new(time);
+    private readonly long _backoffMilliseconds = (long)backoff.TotalMilliseconds;
+
     // Starts closed with the backoff already over: the first call probes, which also makes the first connect single-flight.
     private int _state = Closed;
     private long _reopenAt;
@@ -42,7 +45,7 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan backoff)
         {
             return Admission.Use;
         }
-        if (state == Probing || time.GetTimestamp() < Volatile.Read(ref _reopenAt))
+        if (state == Probing || _clock.NowMilliseconds < Volatile.Read(ref _reopenAt))
         {
             return Admission.Bypass;
         }
@@ -55,7 +58,7 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan backoff)
     /// <summary>Closes the gate for the backoff. Returns whether it was open (the caller logs the transition once).</summary>
     public bool Close()
     {
-        long reopenAt = time.GetTimestamp() + (long)(backoff.TotalSeconds * time.TimestampFrequency);
+        long reopenAt = _clock.NowMilliseconds + _backoffMilliseconds;
         // The reopen time is written before the state, so a reader that sees Closed sees the new time.
         Volatile.Write(ref _reopenAt, reopenAt);
         return Interlocked.Exchange(ref _state, Closed) == Open;

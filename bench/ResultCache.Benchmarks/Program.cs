@@ -1,0 +1,14 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+// Full run:  dotnet run -c Release --project bench/ResultCache.Benchmarks -- --filter '*'
+// Short run: add --quick (in-process, few iterations: minutes instead of an hour; ratios are rougher).
+bool quick = args.Contains("--quick");
+IConfig config = DefaultConfig.Instance;
+if (quick)
+{
+    config = config.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithIterationCount(5).WithWarmupCount(3).AsDefault());
+}
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Where(a => a != "--quick").ToArray(), config);
