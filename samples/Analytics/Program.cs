@@ -13,7 +13,7 @@ if (args.Contains("--redis") && redis is null)
 RedisCacheStore? redisStore = null;
 if (redis is not null)
 {
-    redisStore = new RedisCacheStore(new RedisCacheOptions { Configuration = redis, Logger = new ConsoleLogger() });
+    redisStore = new RedisCacheStore(new RedisCacheStoreOptions { Configuration = redis, Logger = new ConsoleLogger() });
     CacheStore.Configure(redisStore);
 }
 Console.WriteLine($"Store: {(redis is null ? "embedded in-process memory store" : $"Redis at {redis}")}");

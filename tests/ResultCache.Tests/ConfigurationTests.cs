@@ -6,7 +6,7 @@ public sealed class ConfigurationTests
     [Fact]
     public void Defaults_are_the_ones_the_python_fix_settled_on()
     {
-        var options = new RedisCacheOptions();
+        var options = new RedisCacheStoreOptions();
         Assert.Equal(TimeSpan.FromSeconds(30), options.Backoff);
         Assert.Equal(TimeSpan.FromSeconds(15), options.HealthCheckInterval);
         Assert.Equal(TimeSpan.FromSeconds(2), options.ConnectTimeout);
@@ -17,7 +17,7 @@ public sealed class ConfigurationTests
     [Fact]
     public void The_client_is_set_to_fail_fast_without_retries()
     {
-        var client = new RedisCacheOptions { Configuration = "localhost:6379" }.Validate();
+        var client = new RedisCacheStoreOptions { Configuration = "localhost:6379" }.Validate();
         Assert.Equal(StackExchange.Redis.BacklogPolicy.FailFast, client.BacklogPolicy);
         Assert.Equal(1, client.ConnectRetry);
         Assert.True(client.AbortOnConnectFail);
@@ -37,7 +37,7 @@ public sealed class ConfigurationTests
     [Fact]
     public void A_connection_string_or_options_is_required()
     {
-        var error = Assert.Throws<ArgumentException>(() => new RedisCacheStore(new RedisCacheOptions()));
+        var error = Assert.Throws<ArgumentException>(() => new RedisCacheStore(new RedisCacheStoreOptions()));
         Assert.Contains("Configuration", error.Message);
     }
 
@@ -49,14 +49,14 @@ public sealed class ConfigurationTests
     }
 
     [Theory]
-    [InlineData(nameof(RedisCacheOptions.Backoff))]
-    [InlineData(nameof(RedisCacheOptions.HealthCheckInterval))]
-    [InlineData(nameof(RedisCacheOptions.ConnectTimeout))]
-    [InlineData(nameof(RedisCacheOptions.OperationTimeout))]
+    [InlineData(nameof(RedisCacheStoreOptions.Backoff))]
+    [InlineData(nameof(RedisCacheStoreOptions.HealthCheckInterval))]
+    [InlineData(nameof(RedisCacheStoreOptions.ConnectTimeout))]
+    [InlineData(nameof(RedisCacheStoreOptions.OperationTimeout))]
     public void Non_positive_durations_are_rejected_by_name(string option)
     {
-        var options = new RedisCacheOptions { Configuration = "localhost:6379" };
-        typeof(RedisCacheOptions).GetProperty(option)!.SetValue(options, TimeSpan.Zero);
+        var options = new RedisCacheStoreOptions { Configuration = "localhost:6379" };
+        typeof(RedisCacheStoreOptions).GetProperty(option)!.SetValue(options, TimeSpan.Zero);
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RedisCacheStore(options));
         Assert.Contains(option, error.Message);

@@ -333,7 +333,7 @@ public sealed class RedisStoreTests
         {
             port = gone.Port;
         }
-        using var store = new RedisCacheStore(new RedisCacheOptions
+        using var store = new RedisCacheStore(new RedisCacheStoreOptions
         {
             Configuration = $"127.0.0.1:{port}",
             TimeProvider = _time,
@@ -350,7 +350,7 @@ public sealed class RedisStoreTests
         Assert.Equal(1, _log.Count(LogLevel.Warning));
     }
 
-    private RedisCacheStore NewStore(RedisServer redis, TimeSpan? connectTimeout = null) => new(new RedisCacheOptions
+    private RedisCacheStore NewStore(RedisServer redis, TimeSpan? connectTimeout = null) => new(new RedisCacheStoreOptions
     {
         Configuration = redis.Configuration,
         TimeProvider = _time,

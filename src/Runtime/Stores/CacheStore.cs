@@ -52,7 +52,7 @@ public abstract class CacheStore
         }
         try
         {
-            return new RedisCacheStore(new RedisCacheOptions { Configuration = redisConfiguration });
+            return new RedisCacheStore(new RedisCacheStoreOptions { Configuration = redisConfiguration });
         }
         catch (ArgumentException ex)
         {

@@ -8,7 +8,7 @@ namespace ResultCache;
 /// <summary>
 /// Caches results in Redis through one long-lived StackExchange.Redis connection, behind a backoff gate.
 /// A Redis fault never reaches the caller: it costs at most one operation timeout, closes the gate for
-/// <see cref="RedisCacheOptions.Backoff"/> (calls then run <c>...Core</c> without touching the network),
+/// <see cref="RedisCacheStoreOptions.Backoff"/> (calls then run <c>...Core</c> without touching the network),
 /// resets the connection, and one probe after the backoff turns caching back on.
 /// </summary>
 public sealed class RedisCacheStore : CacheStore, IDisposable
@@ -30,13 +30,13 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     /// <summary>Connects to Redis with a StackExchange.Redis connection string and the default settings.</summary>
     /// <exception cref="ArgumentException">The connection string is not valid.</exception>
     public RedisCacheStore(string configuration)
-        : this(new RedisCacheOptions { Configuration = configuration })
+        : this(new RedisCacheStoreOptions { Configuration = configuration })
     {
     }
 
     /// <summary>Creates the store. It connects at the first cached call, not here.</summary>
     /// <exception cref="ArgumentException">A setting is not valid; the message names it.</exception>
-    public RedisCacheStore(RedisCacheOptions options)
+    public RedisCacheStore(RedisCacheStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _configuration = options.Validate();

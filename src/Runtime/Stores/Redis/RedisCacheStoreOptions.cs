@@ -5,7 +5,7 @@ using StackExchange.Redis;
 namespace ResultCache;
 
 /// <summary>Settings of the <see cref="RedisCacheStore"/>. The defaults are the ones the Python fix settled on.</summary>
-public sealed class RedisCacheOptions
+public sealed class RedisCacheStoreOptions
 {
     /// <summary>A StackExchange.Redis connection string, such as <c>"localhost:6379,password=..."</c>. Set this or <see cref="ConfigurationOptions"/>.</summary>
     public string? Configuration { get; set; }
@@ -40,7 +40,7 @@ public sealed class RedisCacheOptions
         if (Configuration is null == ConfigurationOptions is null)
         {
             throw new ArgumentException(
-                "Set exactly one of RedisCacheOptions.Configuration (a connection string such as \"localhost:6379\") or RedisCacheOptions.ConfigurationOptions.");
+                "Set exactly one of RedisCacheStoreOptions.Configuration (a connection string such as \"localhost:6379\") or RedisCacheStoreOptions.ConfigurationOptions.");
         }
         RequirePositive(Backoff, nameof(Backoff));
         RequirePositive(HealthCheckInterval, nameof(HealthCheckInterval));
@@ -63,7 +63,7 @@ public sealed class RedisCacheOptions
             }
             catch (Exception ex) when (ex is ArgumentException or RedisConnectionException)
             {
-                throw new ArgumentException($"RedisCacheOptions.Configuration \"{Configuration}\" is not a valid connection string: {ex.Message}", ex);
+                throw new ArgumentException($"RedisCacheStoreOptions.Configuration \"{Configuration}\" is not a valid connection string: {ex.Message}", ex);
             }
         }
         if (options.EndPoints.Count == 0)
@@ -87,7 +87,7 @@ public sealed class RedisCacheOptions
     {
         if (value <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"RedisCacheOptions.{name} must be positive.");
+            throw new ArgumentOutOfRangeException(name, value, $"RedisCacheStoreOptions.{name} must be positive.");
         }
     }
 

@@ -1,0 +1,67 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using ResultCache.Generator;
+
+namespace ResultCache.Benchmarks;
+
+/// <summary>Scenario 7: the generator over a compilation with 500 cached methods: a first run, and a run after an unrelated edit.</summary>
+[MemoryDiagnoser]
+public class GeneratorBenchmarks
+{
+    private const int Methods = 500;
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    private CSharpCompilation _compilation = null!;
+    private CSharpCompilation _edited = null!;
+    private GeneratorDriver _warmDriver = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var source = new StringBuilder("""
+            using System;
+            using System.Threading.Tasks;
+            using System.Text.Json.Serialization;
+            using ResultCache;
+            [assembly: CacheSerializer(typeof(Big.BigJson))]
+            namespace Big;
+            [JsonSerializable(typeof(int))]
+            public partial class BigJson : JsonSerializerContext { }
+            public partial class Service
+            {
+
+            """);
+        for (int i = 0; i < Methods; i++)
+        {
+            source.AppendLine($"    [CacheResult(60)] public partial Task<int> Get{i}Async(Guid id, int page, string filter);");
+            source.AppendLine($"    private Task<int> Get{i}AsyncCore(Guid id, int page, string filter) => Task.FromResult(page);");
+        }
+        source.AppendLine("}");
+
+        IEnumerable<MetadataReference> references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(Path.PathSeparator)
+            .Append(typeof(CacheStore).Assembly.Location)
+            .Distinct()
+            .Select(path => MetadataReference.CreateFromFile(path));
+        _compilation = CSharpCompilation.Create("Big", [CSharpSyntaxTree.ParseText(source.ToString(), ParseOptions)], references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        _edited = _compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Big; public static class Unrelated { public const int Answer = 42; }", ParseOptions));
+        _warmDriver = NewDriver().RunGenerators(_compilation);
+        if (_warmDriver.GetRunResult().GeneratedTrees.Length != Methods)
+        {
+            throw new InvalidOperationException("The generator did not emit one file per method.");
+        }
+    }
+
+    [Benchmark(Baseline = true)]
+    public GeneratorDriver FirstRun() => NewDriver().RunGenerators(_compilation);
+
+    [Benchmark]
+    public GeneratorDriver IncrementalRun_UnrelatedEdit() => _warmDriver.RunGenerators(_edited);
+
+    private static GeneratorDriver NewDriver() =>
+        CSharpGeneratorDriver.Create([new CacheResultGenerator().AsSourceGenerator()], parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+}
