@@ -63,6 +63,10 @@ namespace ResultCache.Generator
             writer.Line();
             writer.Line(s_generatedCode);
             writer.OpenBlock(Declaration(method));
+            writer.Line("var __store = " + method.StoreExpression + ";");
+            writer.OpenBlock("if (__store.IsBypassing)");
+            writer.Line("return " + CoreCall(method) + ";");
+            writer.CloseBlock();
             writer.Line("var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);");
             if (method.ReceiverInKey)
             {
@@ -82,7 +86,7 @@ namespace ResultCache.Generator
             };
             string cancellation = method.Shape != ReturnShape.Sync && method.CancellationTokenParameter is { } token ? ", " + token : string.Empty;
             writer.Line("return " + field + "." + invoke + "(");
-            writer.Line("    " + method.StoreExpression + ",");
+            writer.Line("    __store,");
             writer.Line("    " + field + ".Hash(ref __key),");
             writer.Line("    " + state + ",");
             writer.Line("    " + core + cancellation + ");");
@@ -125,6 +129,9 @@ namespace ResultCache.Generator
             KeyEncoding.Json => "__key.WriteJson(" + value + ", " + jsonContext + ".Default)",
             _ => "__key.Write(" + value + ")",
         };
+
+        private static string CoreCall(CachedMethodModel method) =>
+            method.Name + "Core(" + string.Join(", ", method.Parameters.Select(p => p.Name)) + ")";
 
         // Everything ...Core needs travels in one value (a tuple when there are several), and the
         // lambda is static, so a call allocates no closure.

@@ -136,6 +136,25 @@ public sealed class RedisStoreTests
     }
 
     [Fact]
+    public async Task IsBypassing_follows_the_gate_and_never_claims_the_probe()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+        Assert.False(store.IsBypassing);
+
+        redis.Kill();
+        await service.GetStatsAsync(Project, Day);
+        Assert.True(store.IsBypassing);
+
+        _time.Advance(Backoff);
+        Assert.False(store.IsBypassing); // the backoff is over: the next call may probe
+        Assert.False(store.IsBypassing);
+        Assert.Equal(RedisStatus.Unavailable, store.Status); // reading it claimed nothing
+    }
+
+    [Fact]
     public async Task At_reopen_exactly_one_caller_probes_while_the_others_bypass()
     {
         await using RedisServer redis = await RedisServer.StartAsync();

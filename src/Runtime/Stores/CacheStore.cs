@@ -31,6 +31,12 @@ public abstract class CacheStore
         }
     }
 
+    /// <summary>
+    /// True while the store cannot be used (a closed Redis gate): generated code then calls <c>...Core</c>
+    /// directly, without building a key. Reading it costs a field read, and a clock read while the gate is closed.
+    /// </summary>
+    public virtual bool IsBypassing => false;
+
     /// <summary>Reads a cached value synchronously.</summary>
     public abstract bool TryGet<T>(CachedMethod<T> method, UInt128 key, out T value);
 

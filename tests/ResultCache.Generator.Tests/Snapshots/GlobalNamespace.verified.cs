@@ -11,10 +11,15 @@ partial class Counter
     [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
     public static partial int Twice(int value)
     {
+        var __store = global::ResultCache.CacheStore.Default;
+        if (__store.IsBypassing)
+        {
+            return TwiceCore(value);
+        }
         var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
         __key.Write(value);
         return __cache_Twice_42df18fb.Invoke(
-            global::ResultCache.CacheStore.Default,
+            __store,
             __cache_Twice_42df18fb.Hash(ref __key),
             value,
             static __s => TwiceCore(__s));

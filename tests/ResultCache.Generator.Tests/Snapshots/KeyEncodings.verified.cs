@@ -13,6 +13,11 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial int Find(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, object trace, params string[] tags)
         {
+            var __store = global::ResultCache.CacheStore.Default;
+            if (__store.IsBypassing)
+            {
+                return FindCore(limit, color, maybe, ids, names, colors, query, money, trace, tags);
+            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(limit);
             __key.WriteEnum(color);
@@ -24,7 +29,7 @@ namespace Shop
             __key.WriteCacheKey(money);
             if (__key.WriteCount(tags)) foreach (var __item in tags!) __key.Write(__item);
             return __cache_Find_b242e31c.Invoke(
-                global::ResultCache.CacheStore.Default,
+                __store,
                 __cache_Find_b242e31c.Hash(ref __key),
                 (this, limit, color, maybe, ids, names, colors, query, money, trace, tags),
                 static __s => __s.Item1.FindCore(__s.Item2, __s.Item3, __s.Item4, __s.Item5, __s.Item6, __s.Item7, __s.Item8, __s.Item9, __s.Item10, __s.Item11));

@@ -15,10 +15,15 @@ namespace Shop
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             public partial int Count(long id)
             {
+                var __store = global::ResultCache.CacheStore.Default;
+                if (__store.IsBypassing)
+                {
+                    return CountCore(id);
+                }
                 var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
                 __key.Write(id);
                 return __cache_Count_2a94bce6.Invoke(
-                    global::ResultCache.CacheStore.Default,
+                    __store,
                     __cache_Count_2a94bce6.Hash(ref __key),
                     (this, id),
                     static __s => __s.Item1.CountCore(__s.Item2));
@@ -44,9 +49,14 @@ namespace Shop
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             private partial string Describe()
             {
+                var __store = global::ResultCache.CacheStore.Default;
+                if (__store.IsBypassing)
+                {
+                    return DescribeCore();
+                }
                 var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
                 return __cache_Describe_fb9bef5b.Invoke(
-                    global::ResultCache.CacheStore.Default,
+                    __store,
                     __cache_Describe_fb9bef5b.Hash(ref __key),
                     this,
                     static __s => __s.DescribeCore());

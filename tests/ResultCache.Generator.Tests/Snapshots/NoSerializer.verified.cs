@@ -13,10 +13,15 @@ namespace Plain
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial long Ticks(int id)
         {
+            var __store = global::ResultCache.CacheStore.Default;
+            if (__store.IsBypassing)
+            {
+                return TicksCore(id);
+            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             return __cache_Ticks_c327a6b0.Invoke(
-                global::ResultCache.CacheStore.Default,
+                __store,
                 __cache_Ticks_c327a6b0.Hash(ref __key),
                 (this, id),
                 static __s => __s.Item1.TicksCore(__s.Item2));

@@ -13,10 +13,15 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial string Get(int id)
         {
+            var __store = global::ResultCache.CacheStore.Default;
+            if (__store.IsBypassing)
+            {
+                return GetCore(id);
+            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             return __cache_Get_310c8b45.Invoke(
-                global::ResultCache.CacheStore.Default,
+                __store,
                 __cache_Get_310c8b45.Hash(ref __key),
                 (this, id),
                 static __s => __s.Item1.GetCore(__s.Item2));
@@ -39,10 +44,15 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial string Get(string code)
         {
+            var __store = global::ResultCache.CacheStore.Default;
+            if (__store.IsBypassing)
+            {
+                return GetCore(code);
+            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(code);
             return __cache_Get_9c0d177d.Invoke(
-                global::ResultCache.CacheStore.Default,
+                __store,
                 __cache_Get_9c0d177d.Hash(ref __key),
                 (this, code),
                 static __s => __s.Item1.GetCore(__s.Item2));

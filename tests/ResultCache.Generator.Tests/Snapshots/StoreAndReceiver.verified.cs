@@ -13,11 +13,16 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial global::Shop.Product? Find(string sku)
         {
+            var __store = this.CacheStore ?? global::ResultCache.CacheStore.Default;
+            if (__store.IsBypassing)
+            {
+                return FindCore(sku);
+            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.WriteCacheKey(this);
             __key.Write(sku);
             return __cache_Find_6aa69475.Invoke(
-                this.CacheStore ?? global::ResultCache.CacheStore.Default,
+                __store,
                 __cache_Find_6aa69475.Hash(ref __key),
                 (this, sku),
                 static __s => __s.Item1.FindCore(__s.Item2));

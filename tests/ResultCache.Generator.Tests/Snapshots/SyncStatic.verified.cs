@@ -13,10 +13,15 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         internal static partial int Price(string sku)
         {
+            var __store = global::ResultCache.CacheStore.Default;
+            if (__store.IsBypassing)
+            {
+                return PriceCore(sku);
+            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(sku);
             return __cache_Price_1b499c3b.Invoke(
-                global::ResultCache.CacheStore.Default,
+                __store,
                 __cache_Price_1b499c3b.Hash(ref __key),
                 sku,
                 static __s => PriceCore(__s));

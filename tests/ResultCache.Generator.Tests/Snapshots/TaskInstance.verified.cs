@@ -13,11 +13,16 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial global::System.Threading.Tasks.Task<global::Shop.Product> GetProductAsync(global::System.Guid id, global::System.DateOnly day, global::System.Threading.CancellationToken ct)
         {
+            var __store = global::ResultCache.CacheStore.Default;
+            if (__store.IsBypassing)
+            {
+                return GetProductAsyncCore(id, day, ct);
+            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             __key.Write(day);
             return __cache_GetProductAsync_0807f17e.InvokeAsync(
-                global::ResultCache.CacheStore.Default,
+                __store,
                 __cache_GetProductAsync_0807f17e.Hash(ref __key),
                 (this, id, day, ct),
                 static __s => __s.Item1.GetProductAsyncCore(__s.Item2, __s.Item3, __s.Item4), ct);

@@ -13,10 +13,15 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial global::System.Threading.Tasks.ValueTask<string?> FindName(int? id)
         {
+            var __store = global::ResultCache.CacheStore.Default;
+            if (__store.IsBypassing)
+            {
+                return FindNameCore(id);
+            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             return __cache_FindName_145049f5.InvokeValueAsync(
-                global::ResultCache.CacheStore.Default,
+                __store,
                 __cache_FindName_145049f5.Hash(ref __key),
                 (this, id),
                 static __s => __s.Item1.FindNameCore(__s.Item2));

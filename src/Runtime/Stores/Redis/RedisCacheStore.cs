@@ -56,6 +56,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     /// <summary>Whether calls use Redis now, bypass it, or one of them is probing.</summary>
     public RedisStatus Status => _gate.Status;
 
+    /// <inheritdoc/>
+    public override bool IsBypassing => _gate.IsBypassing;
+
     /// <summary>
     /// Drops the current connection (disposed after in-flight calls had their timeout) and lets the next
     /// call connect afresh. For tests and operators; faults reset the connection by themselves.

@@ -38,6 +38,16 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan backoff)
         _ => RedisStatus.Unavailable,
     };
 
+    /// <summary>Whether calls bypass Redis now; unlike <see cref="Admit"/> it never claims the probe.</summary>
+    public bool IsBypassing
+    {
+        get
+        {
+            int state = Volatile.Read(ref _state);
+            return state == Probing || (state == Closed && _clock.NowMilliseconds < Volatile.Read(ref _reopenAt));
+        }
+    }
+
     public Admission Admit()
     {
         int state = Volatile.Read(ref _state);
