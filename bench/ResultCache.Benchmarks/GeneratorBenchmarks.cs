@@ -53,6 +53,12 @@ public class GeneratorBenchmarks
         {
             throw new InvalidOperationException("The generator did not emit one file per method.");
         }
+        // The goal: an unrelated edit re-emits nothing. Checked here, so a regression fails the run.
+        GeneratorRunResult incremental = _warmDriver.RunGenerators(_edited).GetRunResult().Results.Single();
+        if (incremental.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).Any(o => o.Reason != IncrementalStepRunReason.Cached))
+        {
+            throw new InvalidOperationException("An unrelated edit re-emitted generated source.");
+        }
     }
 
     [Benchmark(Baseline = true)]

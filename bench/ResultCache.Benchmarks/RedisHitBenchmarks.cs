@@ -70,7 +70,7 @@ public class RedisHitBenchmarks
     [Benchmark]
     public async Task<Stats> DistributedCache()
     {
-        string key = $"stats:{Project}:{Day}:{RegionName}";
+        string key = $"dist:{Project}:{Day}:{RegionName}"; // its own keys: IDistributedCache stores hashes, not strings
         byte[]? cached = await _distributed.GetAsync(key);
         if (cached is not null)
         {
