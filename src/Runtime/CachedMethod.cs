@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
 
@@ -97,12 +98,25 @@ public sealed class CachedMethod<T>
         {
             return new ValueTask<T>(lookup.Result.Value);
         }
-        return new ValueTask<T>(LookupThenComputeValueAsync(store, key, lookup, state, core));
+        return LookupThenComputeValueAsync(store, key, lookup, state, core);
     }
 
-    // Its own method, so the adapter lambda's closure is allocated only on a miss, never on a hit.
-    private Task<T> LookupThenComputeValueAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core) =>
-        LookupThenComputeAsync(store, key, pending, state, s => core(s).AsTask());
+    // The ValueTask twin of LookupThenComputeAsync: pooled, so a Redis hit through a ValueTask method allocates no Task.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> LookupThenComputeValueAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core)
+    {
+        CacheLookup<T> lookup = await pending.ConfigureAwait(false);
+        if (lookup.Found)
+        {
+            return lookup.Value;
+        }
+        T value = await core(state).ConfigureAwait(false);
+        if (ShouldStore(value))
+        {
+            await store.SetAsync(this, key, value).ConfigureAwait(false);
+        }
+        return value;
+    }
 
     private async Task<T> LookupThenComputeAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -116,7 +117,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         Admission admission = _gate.Admit();
         return admission == Admission.Bypass
             ? new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss) // gate closed: completes at once, no network
-            : new ValueTask<CacheLookup<T>>(GetAsync(method, key, admission));
+            : GetAsync(method, key, admission);
     }
 
     /// <inheritdoc/>
@@ -168,7 +169,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         Interlocked.Exchange(ref _connection, null)?.Dispose();
     }
 
-    private async Task<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, UInt128 key, Admission admission)
+    // Pooled: the state machine is reused across calls, so a Redis read allocates no Task of its own.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, UInt128 key, Admission admission)
     {
         ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
         if (connection is null && admission == Admission.Probe)
