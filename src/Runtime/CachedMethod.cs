@@ -78,12 +78,14 @@ public sealed class CachedMethod<T>
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
-        ValueTask<CacheLookup<T>> lookup = store.TryGetAsync(this, key);
-        if (lookup.IsCompletedSuccessfully && lookup.Result.Found)
+        ValueTask<CacheLookup<T>> pending = store.TryGetAsync(this, key);
+        if (!pending.IsCompletedSuccessfully)
         {
-            return Task.FromResult(lookup.Result.Value);
+            return AwaitLookupAsync(store, key, pending, state, core);
         }
-        return LookupThenComputeAsync(store, key, lookup, state, core);
+        // A ValueTask may be backed by a pooled source, so its result is read exactly once.
+        CacheLookup<T> lookup = pending.Result;
+        return lookup.Found ? Task.FromResult(lookup.Value) : ComputeAsync(store, key, state, core);
     }
 
     /// <summary>Cache-aside for a method returning <see cref="ValueTask{T}"/>; a hit from memory allocates nothing.</summary>
@@ -93,23 +95,24 @@ public sealed class CachedMethod<T>
         {
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
-        ValueTask<CacheLookup<T>> lookup = store.TryGetAsync(this, key);
-        if (lookup.IsCompletedSuccessfully && lookup.Result.Found)
+        ValueTask<CacheLookup<T>> pending = store.TryGetAsync(this, key);
+        if (!pending.IsCompletedSuccessfully)
         {
-            return new ValueTask<T>(lookup.Result.Value);
+            return AwaitLookupValueAsync(store, key, pending, state, core);
         }
-        return LookupThenComputeValueAsync(store, key, lookup, state, core);
+        CacheLookup<T> lookup = pending.Result;
+        return lookup.Found ? new ValueTask<T>(lookup.Value) : ComputeValueAsync(store, key, state, core);
     }
 
-    // The ValueTask twin of LookupThenComputeAsync: pooled, so a Redis hit through a ValueTask method allocates no Task.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> LookupThenComputeValueAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core)
+    private async Task<T> AwaitLookupAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core)
     {
         CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        if (lookup.Found)
-        {
-            return lookup.Value;
-        }
+        return lookup.Found ? lookup.Value : await ComputeAsync(store, key, state, core).ConfigureAwait(false);
+    }
+
+    private async Task<T> ComputeAsync<TState>(CacheStore store, UInt128 key, TState state, Func<TState, Task<T>> core)
+    {
+        // Core's exception propagates as is (same object, stack intact) and nothing is stored.
         T value = await core(state).ConfigureAwait(false);
         if (ShouldStore(value))
         {
@@ -118,14 +121,17 @@ public sealed class CachedMethod<T>
         return value;
     }
 
-    private async Task<T> LookupThenComputeAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core)
+    // The ValueTask twins are pooled, so a Redis hit through a ValueTask method allocates no Task.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> AwaitLookupValueAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core)
     {
         CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        if (lookup.Found)
-        {
-            return lookup.Value;
-        }
-        // Core's exception propagates as is (same object, stack intact) and nothing is stored.
+        return lookup.Found ? lookup.Value : await ComputeValueAsync(store, key, state, core).ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> ComputeValueAsync<TState>(CacheStore store, UInt128 key, TState state, Func<TState, ValueTask<T>> core)
+    {
         T value = await core(state).ConfigureAwait(false);
         if (ShouldStore(value))
         {
