@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Runs every test: installs redis-server when missing, builds everything with warnings as errors,
-# runs both test projects, then runs the sample on the embedded store, against Redis, and against
-# an address where nothing listens.
+# Runs every test: installs what is missing (redis-server, and the Native AOT linker), builds everything with
+# warnings as errors, runs both test projects, runs the sample on the embedded store, against Redis and against an
+# address where nothing listens, then proves the NuGet package and the Native AOT build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v redis-server >/dev/null 2>&1; then
-  echo "redis-server is missing: installing it with apt-get"
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v python3 >/dev/null 2>&1 || missing+=(python3-minimal)   # reads the .nupkg in package-test.sh
+command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(clang)   # Native AOT's linker
+[ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)                                        # and its zlib
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing with apt-get: ${missing[*]}"
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends redis-server
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 dotnet build ResultCache.slnx -c Release
@@ -24,7 +29,7 @@ dotnet run --project samples/Analytics -c Release --no-build
 
 echo "== sample: Redis"
 port=$(( 20000 + RANDOM % 20000 ))
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >/dev/null &
+redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no >/dev/null 2>&1 &
 redis_pid=$!
 trap 'kill $redis_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
@@ -35,4 +40,12 @@ echo "== sample: nothing listening"
 dotnet run --project samples/Analytics -c Release --no-build -- --redis 127.0.0.1:1 | tee /tmp/resultcache-sample.txt
 grep -q "Redis status: Unavailable" /tmp/resultcache-sample.txt
 echo "Sample runs passed."
+
+echo "== package: pack, then build and run a consumer from the .nupkg alone"
+bash scripts/package-test.sh
+
+echo "== Native AOT: publish with zero warnings, run the native sample"
+bash scripts/aot-test.sh
+echo "Tests: $passed passed, $failed failed"
+
 echo "Tests: $passed passed, $failed failed"
