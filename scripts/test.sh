@@ -46,6 +46,5 @@ bash scripts/package-test.sh
 
 echo "== Native AOT: publish with zero warnings, run the native sample"
 bash scripts/aot-test.sh
-echo "Tests: $passed passed, $failed failed"
 
 echo "Tests: $passed passed, $failed failed"
