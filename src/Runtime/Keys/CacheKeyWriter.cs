@@ -137,7 +137,7 @@ public ref struct CacheKeyWriter
     /// <summary>Writes an enum by its underlying value.</summary>
     public void WriteEnum<TEnum>(TEnum value) where TEnum : struct, Enum
     {
-        // The underlying integer's bytes, widened to 64 bits: no boxing, no reflection.
+        // The underlying integer's own bytes (1, 2, 4 or 8): no boxing, no reflection.
         switch (Unsafe.SizeOf<TEnum>())
         {
             case 1: Write(Unsafe.As<TEnum, byte>(ref value)); break;
