@@ -62,6 +62,25 @@ public sealed class HandWrittenMemory(IMemoryCache cache)
     public ValueTask<Stats> GetValueAsync(Guid projectId, int day, string region) => new(Get(projectId, day, region));
 }
 
+/// <summary>What a careful hand writes with StackExchange.Redis: GET, source-generated JSON, SET on a miss.</summary>
+public sealed class HandWrittenRedis(StackExchange.Redis.IDatabase database)
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromHours(1);
+
+    public async Task<Stats> GetAsync(Guid projectId, int day, string region)
+    {
+        string key = $"stats:{projectId}:{day}:{region}";
+        StackExchange.Redis.RedisValue cached = await database.StringGetAsync(key);
+        if (!cached.IsNull)
+        {
+            return System.Text.Json.JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)cached).Span, BenchJson.Default.Stats)!;
+        }
+        Stats stats = Work.Compute(projectId, day, region);
+        await database.StringSetAsync(key, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(stats, BenchJson.Default.Stats), Ttl);
+        return stats;
+    }
+}
+
 /// <summary>What attribute libraries built on dynamic proxies do: intercept, build a key from boxed arguments, look up.</summary>
 public interface IStatsService
 {
