@@ -22,11 +22,12 @@ namespace ResultCache.Generator
             {
                 writer.OpenBlock("namespace " + method.Namespace);
             }
-            foreach (ContainingTypeModel type in method.ContainingTypes)
+            var types = method.ContainingTypes.AsSpan();
+            for (int i = 0; i < types.Length; i++)
             {
                 // Pointers in the signature need an unsafe context; this part of the innermost type provides it.
-                bool innermost = ReferenceEquals(type, method.ContainingTypes.Last());
-                writer.OpenBlock((innermost && method.UsesPointers ? "unsafe " : string.Empty) + "partial " + type.Keyword + " " + type.NameWithTypeParameters);
+                bool innermost = i == types.Length - 1;
+                writer.OpenBlock((innermost && method.UsesPointers ? "unsafe " : string.Empty) + "partial " + types[i].Keyword + " " + types[i].NameWithTypeParameters);
             }
 
             if (method.StubForError is null)
@@ -38,7 +39,7 @@ namespace ResultCache.Generator
                 WriteStub(writer, method);
             }
 
-            foreach (ContainingTypeModel _ in method.ContainingTypes)
+            for (int i = 0; i < types.Length; i++)
             {
                 writer.CloseBlock();
             }
