@@ -345,6 +345,31 @@ public sealed class RedisStoreTests
     }
 
     [Fact]
+    public async Task A_reset_connection_is_disposed_once_in_flight_calls_had_their_timeout()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+        long baseline = await ConnectedClients(redis);
+
+        for (int i = 0; i < 3; i++)
+        {
+            store.ResetConnection();
+            await service.GetStatsAsync(Project, Day); // reconnects
+        }
+        Assert.True(await ConnectedClients(redis) > baseline, "The old connections should still be open during their grace period.");
+
+        // Disposal runs on the real clock, one operation timeout plus a second after the reset.
+        var deadline = Stopwatch.StartNew();
+        while (await ConnectedClients(redis) > baseline && deadline.Elapsed < OperationTimeout + TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(100);
+        }
+        Assert.Equal(baseline, await ConnectedClients(redis));
+    }
+
+    [Fact]
     public async Task Unreachable_redis_at_start_serves_uncached_and_warns_once()
     {
         int port;
@@ -367,6 +392,13 @@ public sealed class RedisStoreTests
         Assert.Equal(5, service.CoreCalls);
         Assert.Equal(RedisStatus.Unavailable, store.Status);
         Assert.Equal(1, _log.Count(LogLevel.Warning));
+    }
+
+    private static async Task<long> ConnectedClients(RedisServer redis)
+    {
+        string info = (await redis.Admin.ExecuteAsync("INFO", "clients")).ToString()!;
+        string line = info.Split('\n').Single(l => l.StartsWith("connected_clients:", StringComparison.Ordinal));
+        return long.Parse(line["connected_clients:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private RedisCacheStore NewStore(RedisServer redis, TimeSpan? connectTimeout = null) => new(new RedisCacheStoreOptions
