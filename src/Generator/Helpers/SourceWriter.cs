@@ -8,14 +8,13 @@ namespace ResultCache.Generator.Helpers
         private readonly StringBuilder _text = new();
         private int _indent;
 
-        public SourceWriter Line(string line = "")
+        public void Line(string line = "")
         {
             if (line.Length > 0)
             {
                 _text.Append(' ', _indent * 4);
             }
             _text.Append(line).Append('\n');
-            return this;
         }
 
         public void OpenBlock(string header)
