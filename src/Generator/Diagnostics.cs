@@ -56,10 +56,19 @@ namespace ResultCache.Generator
             "RC0012", "[CacheKeyIgnore] on a method that is not cached",
             "[CacheKeyIgnore] on parameter '{0}' has no effect because '{1}' has no [CacheResult]; remove it, or put it on the cached partial declaration");
 
+        public static readonly DiagnosticDescriptor InvalidTag = Error(
+            "RC0013", "A tag of [CacheResult] is not valid",
+            "Tag \"{0}\" of '{1}' is not valid: {2}");
+
+        public static readonly DiagnosticDescriptor InvalidatorConflict = Error(
+            "RC0014", "A member already has the name of the generated Invalidate method",
+            "'{0}' is already declared with the parameters of the method the generator emits to invalidate '{1}'; rename it or remove it");
+
         public static readonly DiagnosticDescriptor[] All =
         {
             NotPartial, CoreMissing, UnsupportedReturn, UnsupportedParameterKind, InvalidTtl, NoKeyEncoding,
             NotInJsonContext, GenericMethod, NotAJsonContext, NoJsonContext, NotCacheable, IgnoreWithoutCache,
+            InvalidTag, InvalidatorConflict,
         };
 
         private static DiagnosticDescriptor Error(string id, string title, string message) =>

@@ -68,14 +68,10 @@ namespace ResultCache.Generator
             writer.OpenBlock("if (__store.IsBypassing)");
             writer.Line("return " + CoreCall(method) + ";");
             writer.CloseBlock();
-            writer.Line("var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);");
-            if (method.ReceiverInKey)
+            WriteKey(writer, method);
+            if (method.Tags.Count > 0)
             {
-                writer.Line("__key.WriteCacheKey(this);");
-            }
-            foreach (ParameterModel parameter in method.Parameters)
-            {
-                WriteKeyPart(writer, parameter, method.SerializerContext);
+                WriteTags(writer, method);
             }
 
             (string state, string core) = StateAndCore(method);
@@ -88,10 +84,68 @@ namespace ResultCache.Generator
             string cancellation = method.Shape != ReturnShape.Sync && method.CancellationTokenParameter is { } token ? ", " + token : string.Empty;
             writer.Line("return " + field + "." + invoke + "(");
             writer.Line("    __store,");
-            writer.Line("    " + field + ".Hash(ref __key),");
+            writer.Line("    " + field + ".Key(ref __key" + (method.Tags.Count == 0 ? string.Empty : ", __tags") + "),");
             writer.Line("    " + state + ",");
             writer.Line("    " + core + cancellation + ");");
             writer.CloseBlock();
+
+            if (method.InvalidatorModifiers is not null)
+            {
+                writer.Line();
+                WriteInvalidator(writer, method, field);
+            }
+        }
+
+        // The companion builds the key with the same encoders, so a changed parameter list breaks its callers at compile time.
+        private static void WriteInvalidator(SourceWriter writer, CachedMethodModel method, string field)
+        {
+            bool isAsync = method.Shape != ReturnShape.Sync;
+            string token = method.CancellationTokenParameter ?? "cancellationToken";
+            var parameters = method.Parameters.Where(p => p.Encoding != KeyEncoding.Ignored).Select(p => p.Type + " " + p.Name).ToList();
+            if (isAsync)
+            {
+                parameters.Add("global::System.Threading.CancellationToken " + token + " = default");
+            }
+
+            writer.Line("/// <summary>Removes the cached result of <c>" + method.Name + "</c> for these arguments; the next call runs <c>" + method.Name + "Core</c>.</summary>");
+            writer.Line(s_generatedCode);
+            writer.OpenBlock((method.InvalidatorModifiers!.Length == 0 ? string.Empty : method.InvalidatorModifiers + " ") +
+                (isAsync ? "global::System.Threading.Tasks.ValueTask" : "void") + " Invalidate" + method.Name + "(" + string.Join(", ", parameters) + ")");
+            writer.Line("var __store = " + method.StoreExpression + ";");
+            WriteKey(writer, method);
+            writer.Line(isAsync
+                ? "return __store.InvalidateAsync(" + field + ", " + field + ".Key(ref __key), " + token + ");"
+                : "__store.Invalidate(" + field + ", " + field + ".Key(ref __key));");
+            writer.CloseBlock();
+        }
+
+        private static void WriteKey(SourceWriter writer, CachedMethodModel method)
+        {
+            writer.Line("var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);");
+            if (method.ReceiverInKey)
+            {
+                writer.Line("__key.WriteCacheKey(this);");
+            }
+            foreach (ParameterModel parameter in method.Parameters)
+            {
+                WriteKeyPart(writer, parameter, method.SerializerContext);
+            }
+        }
+
+        // Tags are interpolated strings that ResultCache.CacheTag formats with the invariant culture and hashes.
+        private static void WriteTags(SourceWriter writer, CachedMethodModel method)
+        {
+            if (method.Tags.Count == 1)
+            {
+                writer.Line("var __tags = new global::ResultCache.CacheTags(" + method.Tags.First() + ");");
+                return;
+            }
+            writer.Line("var __tags = new global::ResultCache.CacheTags(");
+            string[] tags = method.Tags.ToArray();
+            for (int i = 0; i < tags.Length; i++)
+            {
+                writer.Line("    global::ResultCache.CacheTags.Hash(" + tags[i] + ")" + (i == tags.Length - 1 ? ");" : ","));
+            }
         }
 
         // A method with an error still gets a body, so the compiler adds no "partial method has no

@@ -69,6 +69,8 @@ namespace ResultCache.Generator
             }
 
             var parameters = method.Parameters.Select(p => ParseParameter(p, compilation, json, diagnostics)).ToList();
+            List<string> tags = ParseTags(method, attribute, diagnostics, cancellationToken);
+            string? invalidatorModifiers = InvalidatorModifiers(method, syntax, parameters, nameLocation, diagnostics);
 
             if (!method.IsGenericMethod && !HasMatchingCore(method))
             {
@@ -101,10 +103,30 @@ namespace ResultCache.Generator
                 SerializerContext: json?.Type.ToDisplayString(s_typeFormat),
                 StoreExpression: StoreExpression(method),
                 ReceiverInKey: !method.IsStatic && Implements(type, CacheKeyInterface),
+                Tags: tags.ToEquatableArray(),
+                InvalidatorModifiers: invalidatorModifiers,
                 HintName: HintName(method, signature),
                 // With an error, emit a throwing body anyway so the user sees our diagnostic, not CS8795 beside it.
                 StubForError: diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error)?.Id);
             return new ParseResult(model, diagnostics);
+        }
+
+        // The companion takes the key parameters, keeps the method's accessibility and static-ness, and is
+        // left out when the user already declared a method with its name and parameters.
+        private static string? InvalidatorModifiers(IMethodSymbol method, MethodDeclarationSyntax syntax, List<ParameterModel> parameters, Location location, List<Diagnostic> diagnostics)
+        {
+            string name = "Invalidate" + method.Name;
+            var keyed = method.Parameters.Where((_, i) => parameters[i].Encoding != KeyEncoding.Ignored).Select(p => p.Type).ToList();
+            bool taken = method.ContainingType.GetMembers(name).OfType<IMethodSymbol>().Any(existing =>
+                !IsOurs(existing) &&
+                existing.Parameters.Where(p => p.Type.ToDisplayString() != "System.Threading.CancellationToken")
+                    .Select(p => p.Type).SequenceEqual(keyed, SymbolEqualityComparer.Default));
+            if (taken)
+            {
+                diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidatorConflict, location, name, method.Name));
+                return null;
+            }
+            return string.Join(" ", syntax.Modifiers.Select(m => m.Text).Where(m => m is "public" or "internal" or "protected" or "private" or "static"));
         }
 
         private static string? WhyNotCacheable(IMethodSymbol method)

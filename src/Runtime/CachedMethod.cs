@@ -53,89 +53,90 @@ public sealed class CachedMethod<T>
     /// <summary>Seeds the argument hash, so two methods never share a key even with equal arguments.</summary>
     public long Seed { get; }
 
-    /// <summary>The argument hash of a finished key.</summary>
-    public UInt128 Hash(ref CacheKeyWriter key) => key.ToHash(Seed);
+    /// <summary>The key of a call from its written arguments, and its tags for a tagged method.</summary>
+    public CacheKey Key(ref CacheKeyWriter arguments, CacheTags tags = default) => new(arguments.ToHash(Seed), tags);
 
     /// <summary>Cache-aside for a synchronous method.</summary>
-    public T Invoke<TState>(CacheStore store, UInt128 key, TState state, Func<TState, T> core)
+    public T Invoke<TState>(CacheStore store, CacheKey key, TState state, Func<TState, T> core)
     {
-        if (store.TryGet(this, key, out T cached))
+        CacheLookup<T> lookup = store.Get(this, key);
+        if (lookup.Found)
         {
-            return cached;
+            return lookup.Value;
         }
         T value = core(state);
         if (ShouldStore(value))
         {
-            store.Set(this, key, value);
+            store.Set(this, key, lookup.Versions, value);
         }
         return value;
     }
 
     /// <summary>Cache-aside for a method returning <see cref="Task{T}"/>.</summary>
-    public Task<T> InvokeAsync<TState>(CacheStore store, UInt128 key, TState state, Func<TState, Task<T>> core, CancellationToken cancellationToken = default)
+    public Task<T> InvokeAsync<TState>(CacheStore store, CacheKey key, TState state, Func<TState, Task<T>> core, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
-        ValueTask<CacheLookup<T>> pending = store.TryGetAsync(this, key);
+        ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
         if (!pending.IsCompletedSuccessfully)
         {
             return AwaitLookupAsync(store, key, pending, state, core);
         }
         // A ValueTask may be backed by a pooled source, so its result is read exactly once.
         CacheLookup<T> lookup = pending.Result;
-        return lookup.Found ? Task.FromResult(lookup.Value) : ComputeAsync(store, key, state, core);
+        return lookup.Found ? Task.FromResult(lookup.Value) : ComputeAsync(store, key, lookup.Versions, state, core);
     }
 
     /// <summary>Cache-aside for a method returning <see cref="ValueTask{T}"/>; a hit from memory allocates nothing.</summary>
-    public ValueTask<T> InvokeValueAsync<TState>(CacheStore store, UInt128 key, TState state, Func<TState, ValueTask<T>> core, CancellationToken cancellationToken = default)
+    public ValueTask<T> InvokeValueAsync<TState>(CacheStore store, CacheKey key, TState state, Func<TState, ValueTask<T>> core, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
-        ValueTask<CacheLookup<T>> pending = store.TryGetAsync(this, key);
+        ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
         if (!pending.IsCompletedSuccessfully)
         {
             return AwaitLookupValueAsync(store, key, pending, state, core);
         }
         CacheLookup<T> lookup = pending.Result;
-        return lookup.Found ? new ValueTask<T>(lookup.Value) : ComputeValueAsync(store, key, state, core);
+        return lookup.Found ? new ValueTask<T>(lookup.Value) : ComputeValueAsync(store, key, lookup.Versions, state, core);
     }
 
-    private async Task<T> AwaitLookupAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core)
+    private async Task<T> AwaitLookupAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core)
     {
         CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        return lookup.Found ? lookup.Value : await ComputeAsync(store, key, state, core).ConfigureAwait(false);
+        return lookup.Found ? lookup.Value : await ComputeAsync(store, key, lookup.Versions, state, core).ConfigureAwait(false);
     }
 
-    private async Task<T> ComputeAsync<TState>(CacheStore store, UInt128 key, TState state, Func<TState, Task<T>> core)
+    private async Task<T> ComputeAsync<TState>(CacheStore store, CacheKey key, TagVersions versions, TState state, Func<TState, Task<T>> core)
     {
         // Core's exception propagates as is (same object, stack intact) and nothing is stored.
         T value = await core(state).ConfigureAwait(false);
         if (ShouldStore(value))
         {
-            await store.SetAsync(this, key, value).ConfigureAwait(false);
+            await store.SetAsync(this, key, versions, value).ConfigureAwait(false);
         }
         return value;
     }
 
     // The ValueTask twins are pooled, so a Redis hit through a ValueTask method allocates no Task.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> AwaitLookupValueAsync<TState>(CacheStore store, UInt128 key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core)
+    private async ValueTask<T> AwaitLookupValueAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core)
     {
         CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        return lookup.Found ? lookup.Value : await ComputeValueAsync(store, key, state, core).ConfigureAwait(false);
+        return lookup.Found ? lookup.Value : await ComputeValueAsync(store, key, lookup.Versions, state, core).ConfigureAwait(false);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> ComputeValueAsync<TState>(CacheStore store, UInt128 key, TState state, Func<TState, ValueTask<T>> core)
+    private async ValueTask<T> ComputeValueAsync<TState>(CacheStore store, CacheKey key, TagVersions versions, TState state, Func<TState, ValueTask<T>> core)
     {
         T value = await core(state).ConfigureAwait(false);
         if (ShouldStore(value))
         {
-            await store.SetAsync(this, key, value).ConfigureAwait(false);
+            await store.SetAsync(this, key, versions, value).ConfigureAwait(false);
         }
         return value;
     }

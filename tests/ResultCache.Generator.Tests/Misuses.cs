@@ -257,6 +257,47 @@ internal static class Misuses
                 public int Get([{|RC0012:CacheKeyIgnore|}] int id) => id;
             }
             """ },
+        { "tag names no parameter", """
+            public partial class Service
+            {
+                [CacheResult(60, Tags = new[] { {|RC0013:"project:{projectID}"|} })]
+                public partial int Get(int projectId);
+                private int GetCore(int projectId) => projectId;
+            }
+            """ },
+        { "tag with an unclosed brace", """
+            public partial class Service
+            {
+                [CacheResult(60, Tags = new[] { "all", {|RC0013:"project:{projectId"|} })]
+                public partial int Get(int projectId);
+                private int GetCore(int projectId) => projectId;
+            }
+            """ },
+        { "tag placeholder without stable text", """
+            public partial class Service
+            {
+                [CacheResult(60, Tags = new[] { {|RC0013:"ids:{ids}"|} })]
+                public partial int Get(int[] ids);
+                private int GetCore(int[] ids) => ids.Length;
+            }
+            """ },
+        { "empty tag", """
+            public partial class Service
+            {
+                [CacheResult(60, Tags = new[] { {|RC0013:""|} })]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "Invalidate companion already declared", """
+            public partial class Service
+            {
+                [CacheResult(60)]
+                public partial Task<int> {|RC0014:GetAsync|}(int id, [CacheKeyIgnore] string traceId);
+                private Task<int> GetAsyncCore(int id, string traceId) => Task.FromResult(id);
+                public void InvalidateGetAsync(int id) { }
+            }
+            """ },
     };
 
     public static string Source(string body) => Usings + body;

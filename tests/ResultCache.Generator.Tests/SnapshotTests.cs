@@ -14,6 +14,7 @@ public sealed class SnapshotTests
         nameof(TestSources.KeyEncodings),
         nameof(TestSources.StoreAndReceiver),
         nameof(TestSources.NoSerializer),
+        nameof(TestSources.Tagged),
     };
 
     [Theory]

@@ -64,6 +64,30 @@ internal static class TestSources
         }
         """;
 
+    public const string Tagged = """
+        using System;
+        using System.Threading.Tasks;
+        using ResultCache;
+
+        namespace Shop;
+
+        public enum Region { North, South }
+
+        public static partial class Reports
+        {
+            [CacheResult(300, Tags = new[] { "project:{projectId}" })]
+            public static partial ValueTask<Product> GetAsync(Guid projectId, DateOnly day, [CacheKeyIgnore] string traceId);
+
+            private static ValueTask<Product> GetAsyncCore(Guid projectId, DateOnly day, string traceId) =>
+                new(new Product(projectId, traceId));
+
+            [CacheResult(60, Tags = new[] { "project:{projectId}", "month:{day:yyyy-MM}", "region:{region}", "{{all}}" })]
+            internal static partial int Count(Guid projectId, DateOnly day, Region region);
+
+            private static int CountCore(Guid projectId, DateOnly day, Region region) => day.Day;
+        }
+        """;
+
     public const string SyncStatic = """
         using ResultCache;
 

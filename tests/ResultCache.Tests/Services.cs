@@ -159,3 +159,36 @@ public static partial class StaticLookups
         return value * value;
     }
 }
+
+/// <summary>Tagged methods, sync and async, sharing the tag <c>project:{projectId}</c>.</summary>
+public sealed partial class ProjectReports(CacheStore store)
+{
+    private int _coreCalls;
+
+    private CacheStore CacheStore => store;
+
+    public int CoreCalls => Volatile.Read(ref _coreCalls);
+
+    /// <summary>Runs inside ...Core: lets a test invalidate while a call computes its result.</summary>
+    public Action? DuringCore { get; set; }
+
+    [CacheResult(300, Tags = new[] { "project:{projectId}", "day:{day:yyyy-MM-dd}" })]
+    public partial Task<Stats> GetStatsAsync(Guid projectId, DateOnly day, CancellationToken ct = default);
+
+    [CacheResult(300, Tags = new[] { "project:{projectId}" })]
+    public partial int CountMembers(Guid projectId, Region region);
+
+    private Task<Stats> GetStatsAsyncCore(Guid projectId, DateOnly day, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        DuringCore?.Invoke();
+        return Task.FromResult(new Stats(projectId, day, day.Day));
+    }
+
+    private int CountMembersCore(Guid projectId, Region region)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        DuringCore?.Invoke();
+        return (int)region + 1;
+    }
+}

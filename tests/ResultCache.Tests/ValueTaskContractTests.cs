@@ -39,18 +39,26 @@ public sealed class ValueTaskContractTests
     /// <summary>Answers every read from a completed one-shot source that throws when read twice.</summary>
     private sealed class SingleReadStore(bool hit) : CacheStore
     {
-        public override bool TryGet<T>(CachedMethod<T> method, UInt128 key, out T value) => throw new NotSupportedException();
+        public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key) => throw new NotSupportedException();
 
-        public override ValueTask<CacheLookup<T>> TryGetAsync<T>(CachedMethod<T> method, UInt128 key)
+        public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key)
         {
             object value = typeof(T) == typeof(Stats) ? new Stats(Guid.Empty, default, 7) : "cached";
             var source = new OneShot<CacheLookup<T>>(hit ? new CacheLookup<T>((T)value) : CacheLookup<T>.Miss);
             return new ValueTask<CacheLookup<T>>(source, 0);
         }
 
-        public override void Set<T>(CachedMethod<T> method, UInt128 key, T value) => throw new NotSupportedException();
+        public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value) => throw new NotSupportedException();
 
-        public override ValueTask SetAsync<T>(CachedMethod<T> method, UInt128 key, T value) => ValueTask.CompletedTask;
+        public override ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value) => ValueTask.CompletedTask;
+
+        public override void Invalidate<T>(CachedMethod<T> method, CacheKey key) => throw new NotSupportedException();
+
+        public override ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public override void InvalidateTagHash(UInt128 tagHash) => throw new NotSupportedException();
+
+        public override ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
     private sealed class OneShot<T> : IValueTaskSource<T>

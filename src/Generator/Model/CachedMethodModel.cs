@@ -10,7 +10,10 @@ namespace ResultCache.Generator.Model
         ValueTask,
     }
 
-    /// <summary>Everything the emitter needs about one cached method: strings, bools and enums only, so the pipeline caches.</summary>
+    /// <summary>
+    /// Everything the emitter needs about one cached method: strings, bools and enums only, so the pipeline caches.
+    /// <see cref="Tags"/> are C# interpolated strings; <see cref="InvalidatorModifiers"/> is null when no Invalidate companion is emitted.
+    /// </summary>
     internal sealed record CachedMethodModel(
         string? Namespace,
         EquatableArray<ContainingTypeModel> ContainingTypes,
@@ -32,6 +35,8 @@ namespace ResultCache.Generator.Model
         string? SerializerContext,
         string StoreExpression,
         bool ReceiverInKey,
+        EquatableArray<string> Tags,
+        string? InvalidatorModifiers,
         string HintName,
         string? StubForError);
 }

@@ -21,4 +21,12 @@ public sealed class CacheResultAttribute : Attribute
     /// Turn it on for negative caching of lookups that are expensive even when they find nothing.
     /// </summary>
     public bool CacheNulls { get; set; }
+
+    /// <summary>
+    /// Tags for the method's entries, such as <c>"project:{projectId}"</c>: a <c>{name}</c> placeholder is
+    /// replaced by that parameter's value, formatted with the invariant culture (a format may follow a colon:
+    /// <c>"{day:yyyy-MM}"</c>). <see cref="CacheStore.InvalidateTag"/> with the same text drops every
+    /// entry that carries the tag, in O(1). An unknown parameter name is a compile error.
+    /// </summary>
+    public string[]? Tags { get; set; }
 }

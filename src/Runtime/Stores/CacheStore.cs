@@ -37,17 +37,43 @@ public abstract class CacheStore
     /// </summary>
     public virtual bool IsBypassing => false;
 
-    /// <summary>Reads a cached value synchronously.</summary>
-    public abstract bool TryGet<T>(CachedMethod<T> method, UInt128 key, out T value);
+    /// <summary>Reads a cached value synchronously. A miss of a tagged call carries the tags' versions for <see cref="Set"/>.</summary>
+    public abstract CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key);
 
-    /// <summary>Reads a cached value.</summary>
-    public abstract ValueTask<CacheLookup<T>> TryGetAsync<T>(CachedMethod<T> method, UInt128 key);
+    /// <summary>Reads a cached value. A miss of a tagged call carries the tags' versions for <see cref="SetAsync"/>.</summary>
+    public abstract ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key);
 
-    /// <summary>Stores a value synchronously for the method's TTL.</summary>
-    public abstract void Set<T>(CachedMethod<T> method, UInt128 key, T value);
+    /// <summary>
+    /// Stores a value synchronously for the method's TTL, under the tag versions its read returned.
+    /// A tagged value without versions (the read bypassed the store) is not stored.
+    /// </summary>
+    public abstract void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value);
 
-    /// <summary>Stores a value for the method's TTL.</summary>
-    public abstract ValueTask SetAsync<T>(CachedMethod<T> method, UInt128 key, T value);
+    /// <summary>Stores a value for the method's TTL, under the tag versions its read returned.</summary>
+    public abstract ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value);
+
+    /// <summary>Removes one call's entry synchronously. Generated <c>Invalidate...</c> companions call it.</summary>
+    public abstract void Invalidate<T>(CachedMethod<T> method, CacheKey key);
+
+    /// <summary>Removes one call's entry. Generated <c>Invalidate...</c> companions call it.</summary>
+    public abstract ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drops every entry that carries <paramref name="tag"/>, in O(1) whatever the number of entries.
+    /// Write the tag as in the attribute, with the argument in place of its placeholder:
+    /// <c>InvalidateTag($"project:{projectId}")</c> (formatted with the invariant culture).
+    /// </summary>
+    public void InvalidateTag(CacheTag tag) => InvalidateTagHash(tag.ToHash());
+
+    /// <summary>Drops every entry that carries <paramref name="tag"/>, in O(1) whatever the number of entries.</summary>
+    public ValueTask InvalidateTagAsync(CacheTag tag, CancellationToken cancellationToken = default) =>
+        InvalidateTagHashAsync(tag.ToHash(), cancellationToken);
+
+    /// <summary>Drops every entry that carries the tag with hash <paramref name="tagHash"/> (see <see cref="CacheTag.ToHash"/>).</summary>
+    public abstract void InvalidateTagHash(UInt128 tagHash);
+
+    /// <summary>Drops every entry that carries the tag with hash <paramref name="tagHash"/>.</summary>
+    public abstract ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default);
 
     /// <summary>Builds the default store from the value of <c>RESULTCACHE_REDIS</c>.</summary>
     internal static CacheStore CreateDefault(string? redisConfiguration)

@@ -13,6 +13,7 @@ public sealed class MemoryCacheStore : CacheStore
     private readonly CacheClock _clock;
     private readonly int _maxEntries;
     private readonly object _trimLock = new();
+    private readonly MemoryTagVersions _tags;
     private int _count;
 
     /// <summary>Creates an empty store.</summary>
@@ -26,38 +27,41 @@ public sealed class MemoryCacheStore : CacheStore
         }
         _clock = new CacheClock(options.TimeProvider ?? throw new ArgumentNullException(nameof(options), "MemoryCacheStoreOptions.TimeProvider must not be null."));
         _maxEntries = options.MaxEntries;
+        _tags = new MemoryTagVersions(options.MaxEntries);
     }
 
     /// <summary>How many entries the store holds, expired ones included until they are read or trimmed.</summary>
     public int Count => Volatile.Read(ref _count);
 
     /// <inheritdoc/>
-    public override bool TryGet<T>(CachedMethod<T> method, UInt128 key, out T value)
+    public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key)
     {
-        if (_entries.TryGetValue(key, out Entry? entry) && entry is Entry<T> typed)
+        if (_entries.TryGetValue(key.Hash, out Entry? entry) && entry is Entry<T> typed)
         {
-            if (_clock.NowMilliseconds < typed.ExpiresAt)
+            if (_clock.NowMilliseconds < typed.ExpiresAt && _tags.AreCurrent(key.Tags, typed.Versions))
             {
-                value = typed.Value;
-                return true;
+                return new CacheLookup<T>(typed.Value);
             }
-            Remove(key, entry);
+            Remove(key.Hash, entry);
         }
-        value = default!;
-        return false;
+        return key.Tags.Count == 0 ? CacheLookup<T>.Miss : new CacheLookup<T>(_tags.Current(key.Tags));
     }
 
     /// <inheritdoc/>
-    public override ValueTask<CacheLookup<T>> TryGetAsync<T>(CachedMethod<T> method, UInt128 key) =>
-        new(TryGet(method, key, out T value) ? new CacheLookup<T>(value) : CacheLookup<T>.Miss);
+    public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key) =>
+        new(Get(method, key));
 
     /// <inheritdoc/>
-    public override void Set<T>(CachedMethod<T> method, UInt128 key, T value)
+    public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
-        var entry = new Entry<T>(value, _clock.NowMilliseconds + (long)method.Ttl.TotalMilliseconds);
+        if (versions.Count != key.Tags.Count)
+        {
+            return;
+        }
+        var entry = new Entry<T>(value, _clock.NowMilliseconds + (long)method.Ttl.TotalMilliseconds, versions);
         while (true)
         {
-            if (_entries.TryAdd(key, entry))
+            if (_entries.TryAdd(key.Hash, entry))
             {
                 if (Interlocked.Increment(ref _count) > _maxEntries)
                 {
@@ -66,7 +70,7 @@ public sealed class MemoryCacheStore : CacheStore
                 return;
             }
             // Replace in place; if another thread removed it meanwhile, add it again (keeps the count exact).
-            if (_entries.TryGetValue(key, out Entry? existing) && _entries.TryUpdate(key, entry, existing))
+            if (_entries.TryGetValue(key.Hash, out Entry? existing) && _entries.TryUpdate(key.Hash, entry, existing))
             {
                 return;
             }
@@ -74,9 +78,43 @@ public sealed class MemoryCacheStore : CacheStore
     }
 
     /// <inheritdoc/>
-    public override ValueTask SetAsync<T>(CachedMethod<T> method, UInt128 key, T value)
+    public override ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
-        Set(method, key, value);
+        Set(method, key, versions, value);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key)
+    {
+        if (_entries.TryGetValue(key.Hash, out Entry? entry))
+        {
+            Remove(key.Hash, entry);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+        Invalidate(method, key);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override void InvalidateTagHash(UInt128 tagHash) => _tags.Invalidate(tagHash);
+
+    /// <inheritdoc/>
+    public override ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+        _tags.Invalidate(tagHash);
         return ValueTask.CompletedTask;
     }
 
@@ -136,9 +174,11 @@ public sealed class MemoryCacheStore : CacheStore
         public long ExpiresAt { get; } = expiresAt;
     }
 
-    private sealed class Entry<T>(T value, long expiresAt) : Entry(expiresAt)
+    private sealed class Entry<T>(T value, long expiresAt, TagVersions versions) : Entry(expiresAt)
     {
         public T Value { get; } = value;
+
+        public TagVersions Versions { get; } = versions;
     }
 }
 

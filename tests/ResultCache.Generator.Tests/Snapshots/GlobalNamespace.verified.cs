@@ -20,8 +20,18 @@ partial class Counter
         __key.Write(value);
         return __cache_Twice_42df18fb.Invoke(
             __store,
-            __cache_Twice_42df18fb.Hash(ref __key),
+            __cache_Twice_42df18fb.Key(ref __key),
             value,
             static __s => TwiceCore(__s));
+    }
+
+    /// <summary>Removes the cached result of <c>Twice</c> for these arguments; the next call runs <c>TwiceCore</c>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+    public static void InvalidateTwice(int value)
+    {
+        var __store = global::ResultCache.CacheStore.Default;
+        var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+        __key.Write(value);
+        __store.Invalidate(__cache_Twice_42df18fb, __cache_Twice_42df18fb.Key(ref __key));
     }
 }

@@ -24,9 +24,19 @@ namespace Shop
                 __key.Write(id);
                 return __cache_Count_2a94bce6.Invoke(
                     __store,
-                    __cache_Count_2a94bce6.Hash(ref __key),
+                    __cache_Count_2a94bce6.Key(ref __key),
                     (this, id),
                     static __s => __s.Item1.CountCore(__s.Item2));
+            }
+
+            /// <summary>Removes the cached result of <c>Count</c> for these arguments; the next call runs <c>CountCore</c>.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+            public void InvalidateCount(long id)
+            {
+                var __store = global::ResultCache.CacheStore.Default;
+                var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+                __key.Write(id);
+                __store.Invalidate(__cache_Count_2a94bce6, __cache_Count_2a94bce6.Key(ref __key));
             }
         }
     }
@@ -57,9 +67,18 @@ namespace Shop
                 var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
                 return __cache_Describe_fb9bef5b.Invoke(
                     __store,
-                    __cache_Describe_fb9bef5b.Hash(ref __key),
+                    __cache_Describe_fb9bef5b.Key(ref __key),
                     this,
                     static __s => __s.DescribeCore());
+            }
+
+            /// <summary>Removes the cached result of <c>Describe</c> for these arguments; the next call runs <c>DescribeCore</c>.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+            private void InvalidateDescribe()
+            {
+                var __store = global::ResultCache.CacheStore.Default;
+                var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+                __store.Invalidate(__cache_Describe_fb9bef5b, __cache_Describe_fb9bef5b.Key(ref __key));
             }
         }
     }

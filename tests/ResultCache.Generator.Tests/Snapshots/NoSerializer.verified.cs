@@ -22,9 +22,19 @@ namespace Plain
             __key.Write(id);
             return __cache_Ticks_c327a6b0.Invoke(
                 __store,
-                __cache_Ticks_c327a6b0.Hash(ref __key),
+                __cache_Ticks_c327a6b0.Key(ref __key),
                 (this, id),
                 static __s => __s.Item1.TicksCore(__s.Item2));
+        }
+
+        /// <summary>Removes the cached result of <c>Ticks</c> for these arguments; the next call runs <c>TicksCore</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        public void InvalidateTicks(int id)
+        {
+            var __store = global::ResultCache.CacheStore.Default;
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            __key.Write(id);
+            __store.Invalidate(__cache_Ticks_c327a6b0, __cache_Ticks_c327a6b0.Key(ref __key));
         }
     }
 }

@@ -22,9 +22,19 @@ namespace Shop
             __key.Write(id);
             return __cache_Get_310c8b45.Invoke(
                 __store,
-                __cache_Get_310c8b45.Hash(ref __key),
+                __cache_Get_310c8b45.Key(ref __key),
                 (this, id),
                 static __s => __s.Item1.GetCore(__s.Item2));
+        }
+
+        /// <summary>Removes the cached result of <c>Get</c> for these arguments; the next call runs <c>GetCore</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        public void InvalidateGet(int id)
+        {
+            var __store = global::ResultCache.CacheStore.Default;
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            __key.Write(id);
+            __store.Invalidate(__cache_Get_310c8b45, __cache_Get_310c8b45.Key(ref __key));
         }
     }
 }
@@ -53,9 +63,19 @@ namespace Shop
             __key.Write(code);
             return __cache_Get_9c0d177d.Invoke(
                 __store,
-                __cache_Get_9c0d177d.Hash(ref __key),
+                __cache_Get_9c0d177d.Key(ref __key),
                 (this, code),
                 static __s => __s.Item1.GetCore(__s.Item2));
+        }
+
+        /// <summary>Removes the cached result of <c>Get</c> for these arguments; the next call runs <c>GetCore</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        public void InvalidateGet(string code)
+        {
+            var __store = global::ResultCache.CacheStore.Default;
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            __key.Write(code);
+            __store.Invalidate(__cache_Get_9c0d177d, __cache_Get_9c0d177d.Key(ref __key));
         }
     }
 }

@@ -23,9 +23,20 @@ namespace Shop
             __key.Write(sku);
             return __cache_Find_6aa69475.Invoke(
                 __store,
-                __cache_Find_6aa69475.Hash(ref __key),
+                __cache_Find_6aa69475.Key(ref __key),
                 (this, sku),
                 static __s => __s.Item1.FindCore(__s.Item2));
+        }
+
+        /// <summary>Removes the cached result of <c>Find</c> for these arguments; the next call runs <c>FindCore</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        public void InvalidateFind(string sku)
+        {
+            var __store = this.CacheStore ?? global::ResultCache.CacheStore.Default;
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            __key.WriteCacheKey(this);
+            __key.Write(sku);
+            __store.Invalidate(__cache_Find_6aa69475, __cache_Find_6aa69475.Key(ref __key));
         }
     }
 }

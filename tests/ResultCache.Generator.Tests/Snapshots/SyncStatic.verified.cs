@@ -22,9 +22,19 @@ namespace Shop
             __key.Write(sku);
             return __cache_Price_1b499c3b.Invoke(
                 __store,
-                __cache_Price_1b499c3b.Hash(ref __key),
+                __cache_Price_1b499c3b.Key(ref __key),
                 sku,
                 static __s => PriceCore(__s));
+        }
+
+        /// <summary>Removes the cached result of <c>Price</c> for these arguments; the next call runs <c>PriceCore</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        internal static void InvalidatePrice(string sku)
+        {
+            var __store = global::ResultCache.CacheStore.Default;
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            __key.Write(sku);
+            __store.Invalidate(__cache_Price_1b499c3b, __cache_Price_1b499c3b.Key(ref __key));
         }
     }
 }

@@ -23,9 +23,20 @@ namespace Shop
             __key.Write(day);
             return __cache_GetProductAsync_0807f17e.InvokeAsync(
                 __store,
-                __cache_GetProductAsync_0807f17e.Hash(ref __key),
+                __cache_GetProductAsync_0807f17e.Key(ref __key),
                 (this, id, day, ct),
                 static __s => __s.Item1.GetProductAsyncCore(__s.Item2, __s.Item3, __s.Item4), ct);
+        }
+
+        /// <summary>Removes the cached result of <c>GetProductAsync</c> for these arguments; the next call runs <c>GetProductAsyncCore</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        public global::System.Threading.Tasks.ValueTask InvalidateGetProductAsync(global::System.Guid id, global::System.DateOnly day, global::System.Threading.CancellationToken ct = default)
+        {
+            var __store = global::ResultCache.CacheStore.Default;
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            __key.Write(id);
+            __key.Write(day);
+            return __store.InvalidateAsync(__cache_GetProductAsync_0807f17e, __cache_GetProductAsync_0807f17e.Key(ref __key), ct);
         }
     }
 }

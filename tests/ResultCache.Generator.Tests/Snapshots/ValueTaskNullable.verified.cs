@@ -22,9 +22,19 @@ namespace Shop
             __key.Write(id);
             return __cache_FindName_145049f5.InvokeValueAsync(
                 __store,
-                __cache_FindName_145049f5.Hash(ref __key),
+                __cache_FindName_145049f5.Key(ref __key),
                 (this, id),
                 static __s => __s.Item1.FindNameCore(__s.Item2));
+        }
+
+        /// <summary>Removes the cached result of <c>FindName</c> for these arguments; the next call runs <c>FindNameCore</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        public global::System.Threading.Tasks.ValueTask InvalidateFindName(int? id, global::System.Threading.CancellationToken cancellationToken = default)
+        {
+            var __store = global::ResultCache.CacheStore.Default;
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            __key.Write(id);
+            return __store.InvalidateAsync(__cache_FindName_145049f5, __cache_FindName_145049f5.Key(ref __key), cancellationToken);
         }
     }
 }

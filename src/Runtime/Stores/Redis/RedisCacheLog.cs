@@ -22,4 +22,10 @@ internal static partial class RedisCacheLog
 
     [LoggerMessage(6, LogLevel.Error, "The result of {Method} could not be serialized, so it was not cached.")]
     public static partial void Unserializable(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Information, "Redis is back: deleted {Count} entries and tags invalidated while it was unreachable.")]
+    public static partial void InvalidationsReplayed(ILogger logger, int count);
+
+    [LoggerMessage(8, LogLevel.Error, "More than {Capacity} invalidations arrived while Redis was unreachable; the ones past that were dropped, so their entries may be served until their TTL ends.")]
+    public static partial void InvalidationsDropped(ILogger logger, int capacity);
 }

@@ -14,6 +14,9 @@ namespace ResultCache;
 /// </summary>
 public sealed class RedisCacheStore : CacheStore, IDisposable
 {
+    /// <summary>How many invalidations are remembered while Redis is unreachable; past it, each one more is logged as dropped.</summary>
+    public const int PendingInvalidationCapacity = 100_000;
+
     private readonly ConfigurationOptions _configuration;
     private readonly string _keyPrefix;
     private readonly TimeSpan _backoff;
@@ -23,6 +26,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly ILogger _logger;
     private readonly RedisGate _gate;
     private readonly ITimer _healthCheck;
+    private readonly RedisTagVersions _tagVersions;
+    private readonly PendingInvalidations _pending = new(PendingInvalidationCapacity);
     private ConnectionMultiplexer? _connection;
     private long _lastSuccess;
     private int _reportedDown;
@@ -48,6 +53,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _logger = options.Logger;
         _healthCheckMilliseconds = (long)(options.HealthCheckInterval.TotalMilliseconds / 2);
         _gate = new RedisGate(options.TimeProvider, options.Backoff);
+        _tagVersions = new RedisTagVersions(this, options.TagRetention);
         // Every half interval, PING a connection that did nothing in the last half: no connection goes a
         // whole interval unverified, so one silently dropped by a NAT or conntrack is found before a request needs it.
         TimeSpan period = options.HealthCheckInterval / 2;
@@ -79,84 +85,108 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             state.key.TryFormat(span[(state._keyPrefix.Length + state.KeyPrefix.Length)..], out _, "x32", CultureInfo.InvariantCulture);
         });
 
+    /// <summary>The Redis key that holds the current version of the tag with hash <paramref name="tagHash"/>.</summary>
+    public string TagKeyFor(UInt128 tagHash) => _keyPrefix + "tag:" + tagHash.ToString("x32", CultureInfo.InvariantCulture);
+
     /// <inheritdoc/>
-    public override bool TryGet<T>(CachedMethod<T> method, UInt128 key, out T value)
+    public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key)
     {
-        value = default!;
         Admission admission = _gate.Admit();
         if (admission == Admission.Bypass)
         {
-            return false;
+            return CacheLookup<T>.Miss;
         }
         ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
         if (connection is null && admission == Admission.Probe)
         {
             connection = Connect(admission, () => ConnectionMultiplexer.Connect(_configuration));
         }
-        if (connection is null)
+        if (connection is null || !ReplayedBeforeProbe(connection, admission))
         {
-            return false;
+            return CacheLookup<T>.Miss;
+        }
+        if (key.Tags.Count > 0)
+        {
+            // Tag versions are read in the same round trip as the entry; the asynchronous path does that.
+            return ReadAsync(connection, method, key, admission).AsTask().GetAwaiter().GetResult();
         }
         RedisValue raw;
         try
         {
-            raw = connection.GetDatabase().StringGet(KeyFor(method, key));
+            raw = connection.GetDatabase().StringGet(KeyFor(method, key.Hash));
         }
         catch (Exception ex)
         {
-            OnFailure(connection, admission, ex, method.Name, key);
-            return false;
+            OnFailure(connection, admission, ex, method.Name, key.Hash);
+            return CacheLookup<T>.Miss;
         }
         OnSuccess(admission);
-        return TryRead(method, key, raw, out value);
+        return Decode(method, key.Hash, raw, default);
     }
 
     /// <inheritdoc/>
-    public override ValueTask<CacheLookup<T>> TryGetAsync<T>(CachedMethod<T> method, UInt128 key)
+    public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key)
     {
         Admission admission = _gate.Admit();
         return admission == Admission.Bypass
             ? new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss) // gate closed: completes at once, no network
-            : GetAsync(method, key, admission);
+            : ConnectAndReadAsync(method, key, admission);
     }
 
     /// <inheritdoc/>
-    public override void Set<T>(CachedMethod<T> method, UInt128 key, T value)
+    public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
         ConnectionMultiplexer? connection = ConnectionForWrite();
-        if (connection is null || Serialize(method, value) is not { } payload)
+        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions) is not { } payload)
         {
             return;
         }
         try
         {
-            connection.GetDatabase().StringSet(KeyFor(method, key), payload, expiry: method.Ttl);
+            connection.GetDatabase().StringSet(KeyFor(method, key.Hash), payload, expiry: method.Ttl);
             MarkSuccess();
         }
         catch (Exception ex)
         {
-            OnFailure(connection, Admission.Use, ex, method.Name, key);
+            OnFailure(connection, Admission.Use, ex, method.Name, key.Hash);
         }
     }
 
     /// <inheritdoc/>
-    public override async ValueTask SetAsync<T>(CachedMethod<T> method, UInt128 key, T value)
+    public override async ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
         ConnectionMultiplexer? connection = ConnectionForWrite();
-        if (connection is null || Serialize(method, value) is not { } payload)
+        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions) is not { } payload)
         {
             return;
         }
         try
         {
-            await connection.GetDatabase().StringSetAsync(KeyFor(method, key), payload, expiry: method.Ttl).ConfigureAwait(false);
+            await connection.GetDatabase().StringSetAsync(KeyFor(method, key.Hash), payload, expiry: method.Ttl).ConfigureAwait(false);
             MarkSuccess();
         }
         catch (Exception ex)
         {
-            OnFailure(connection, Admission.Use, ex, method.Name, key);
+            OnFailure(connection, Admission.Use, ex, method.Name, key.Hash);
         }
     }
+
+    /// <inheritdoc/>
+    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key) => Delete(KeyFor(method, key.Hash));
+
+    /// <inheritdoc/>
+    public override ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : DeleteAsync(KeyFor(method, key.Hash));
+
+    // Invalidating a tag deletes its version key: the next read gives the tag a fresh random version, so
+    // every entry stored under an older one misses. One DEL, whatever the number of entries, and DEL
+    // still works when Redis is out of memory.
+    /// <inheritdoc/>
+    public override void InvalidateTagHash(UInt128 tagHash) => Delete(TagKeyFor(tagHash));
+
+    /// <inheritdoc/>
+    public override ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : DeleteAsync(TagKeyFor(tagHash));
 
     /// <summary>Stops the health check and closes the connection.</summary>
     public void Dispose()
@@ -171,29 +201,44 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // Pooled: the state machine is reused across calls, so a Redis read allocates no Task of its own.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, UInt128 key, Admission admission)
+    private async ValueTask<CacheLookup<T>> ConnectAndReadAsync<T>(CachedMethod<T> method, CacheKey key, Admission admission)
     {
         ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
         if (connection is null && admission == Admission.Probe)
         {
             connection = await ConnectAsync(admission).ConfigureAwait(false);
         }
-        if (connection is null)
+        if (connection is null || !await ReplayedBeforeProbeAsync(connection, admission).ConfigureAwait(false))
         {
             return CacheLookup<T>.Miss;
         }
+        return await ReadAsync(connection, method, key, admission).ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<CacheLookup<T>> ReadAsync<T>(ConnectionMultiplexer connection, CachedMethod<T> method, CacheKey key, Admission admission)
+    {
+        IDatabase database = connection.GetDatabase();
         RedisValue raw;
+        TagVersions versions = default;
         try
         {
-            raw = await connection.GetDatabase().StringGetAsync(KeyFor(method, key)).ConfigureAwait(false);
+            // All GETs are sent before the first await: one round trip, and single-key commands only, so it works on a cluster.
+            Task<RedisValue> entry = database.StringGetAsync(KeyFor(method, key.Hash));
+            Task<RedisValue>[]? tagReads = key.Tags.Count == 0 ? null : _tagVersions.Read(database, key.Tags);
+            raw = await entry.ConfigureAwait(false);
+            if (tagReads is not null)
+            {
+                versions = await _tagVersions.CompleteAsync(database, key.Tags, tagReads).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
-            OnFailure(connection, admission, ex, method.Name, key);
+            OnFailure(connection, admission, ex, method.Name, key.Hash);
             return CacheLookup<T>.Miss;
         }
         OnSuccess(admission);
-        return TryRead(method, key, raw, out T value) ? new CacheLookup<T>(value) : CacheLookup<T>.Miss;
+        return Decode(method, key.Hash, raw, versions);
     }
 
     private ConnectionMultiplexer? Connect(Admission admission, Func<ConnectionMultiplexer> connect)
@@ -245,6 +290,98 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             _gate.ProbeSucceeded();
             Interlocked.Exchange(ref _reportedDown, 0);
             RedisCacheLog.Available(_logger);
+            if (!_pending.IsEmpty && Volatile.Read(ref _connection) is { } connection)
+            {
+                // Invalidations that arrived while the probe was in flight.
+                _ = ReplayAsync(connection, Admission.Use);
+            }
+        }
+    }
+
+    // Invalidations that could not reach Redis are deleted by the probe before it reads, and so before the
+    // gate opens: no caller of this process reads an entry it invalidated. If that fails, the gate stays closed.
+    private bool ReplayedBeforeProbe(ConnectionMultiplexer connection, Admission admission) =>
+        admission != Admission.Probe || _pending.IsEmpty || ReplayAsync(connection, admission).GetAwaiter().GetResult();
+
+    private ValueTask<bool> ReplayedBeforeProbeAsync(ConnectionMultiplexer connection, Admission admission) =>
+        admission != Admission.Probe || _pending.IsEmpty ? new ValueTask<bool>(true) : new ValueTask<bool>(ReplayAsync(connection, admission));
+
+    private async Task<bool> ReplayAsync(ConnectionMultiplexer connection, Admission admission)
+    {
+        string[] keys = _pending.TakeAll();
+        try
+        {
+            IDatabase database = connection.GetDatabase();
+            await Task.WhenAll(keys.Select(key => database.KeyDeleteAsync(key))).ConfigureAwait(false);
+            RedisCacheLog.InvalidationsReplayed(_logger, keys.Length);
+            return true;
+        }
+        catch (Exception ex) when (RedisFaults.IsConnectionFault(ex))
+        {
+            _pending.Restore(keys);
+            OnFailure(connection, admission, ex, null, default);
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // Redis refused the DEL (an ACL without it, say): retrying cannot help, so it is logged, not kept.
+            RedisCacheLog.ServerError(_logger, "(invalidation)", keys.Length.ToString(CultureInfo.InvariantCulture) + " keys", ex);
+            return true;
+        }
+    }
+
+    private void Delete(string redisKey)
+    {
+        ConnectionMultiplexer? connection = ConnectionForWrite();
+        if (connection is null)
+        {
+            Remember(redisKey);
+            return;
+        }
+        try
+        {
+            connection.GetDatabase().KeyDelete(redisKey);
+            MarkSuccess();
+        }
+        catch (Exception ex)
+        {
+            OnInvalidationFailure(connection, redisKey, ex);
+        }
+    }
+
+    private async ValueTask DeleteAsync(string redisKey)
+    {
+        ConnectionMultiplexer? connection = ConnectionForWrite();
+        if (connection is null)
+        {
+            Remember(redisKey);
+            return;
+        }
+        try
+        {
+            await connection.GetDatabase().KeyDeleteAsync(redisKey).ConfigureAwait(false);
+            MarkSuccess();
+        }
+        catch (Exception ex)
+        {
+            OnInvalidationFailure(connection, redisKey, ex);
+        }
+    }
+
+    private void OnInvalidationFailure(ConnectionMultiplexer connection, string redisKey, Exception ex)
+    {
+        if (RedisFaults.IsConnectionFault(ex))
+        {
+            Remember(redisKey);
+        }
+        OnFailure(connection, Admission.Use, ex, null, default);
+    }
+
+    private void Remember(string redisKey)
+    {
+        if (!_pending.Add(redisKey))
+        {
+            RedisCacheLog.InvalidationsDropped(_logger, PendingInvalidationCapacity);
         }
     }
 
@@ -321,30 +458,34 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
-    private bool TryRead<T>(CachedMethod<T> method, UInt128 key, RedisValue raw, out T value)
+    private CacheLookup<T> Decode<T>(CachedMethod<T> method, UInt128 key, RedisValue raw, TagVersions versions)
     {
-        value = default!;
+        var miss = versions.Count == 0 ? CacheLookup<T>.Miss : new CacheLookup<T>(versions);
         if (raw.IsNull)
         {
-            return false;
+            return miss;
+        }
+        ReadOnlySpan<byte> bytes = ((ReadOnlyMemory<byte>)raw).Span;
+        if (!TaggedPayload.TryStrip(ref bytes, versions))
+        {
+            return miss; // stored under a tag version that was invalidated since
         }
         try
         {
-            value = JsonSerializer.Deserialize(((ReadOnlyMemory<byte>)raw).Span, method.Json)!;
-            return true;
+            return new CacheLookup<T>(JsonSerializer.Deserialize(bytes, method.Json)!);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             RedisCacheLog.Undeserializable(_logger, method.Name, key.ToString("x32", CultureInfo.InvariantCulture), ex);
-            return false;
+            return miss;
         }
     }
 
-    private byte[]? Serialize<T>(CachedMethod<T> method, T value)
+    private byte[]? Serialize<T>(CachedMethod<T> method, T value, TagVersions versions)
     {
         try
         {
-            return JsonSerializer.SerializeToUtf8Bytes(value, method.Json);
+            return TaggedPayload.Prepend(versions, JsonSerializer.SerializeToUtf8Bytes(value, method.Json));
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {

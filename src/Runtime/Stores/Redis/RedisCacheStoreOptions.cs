@@ -28,6 +28,12 @@ public sealed class RedisCacheStoreOptions
     /// <summary>How long a read or write may take; there is no retry. Default 2 s.</summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a tag's version key lives after its first use. It bounds the keys left by tags of
+    /// arguments no longer used; when one lapses, entries under that tag miss once. Default 7 days.
+    /// </summary>
+    public TimeSpan TagRetention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>The clock for the backoff and the health check. Tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -46,6 +52,7 @@ public sealed class RedisCacheStoreOptions
         RequirePositive(HealthCheckInterval, nameof(HealthCheckInterval));
         RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
         RequirePositive(OperationTimeout, nameof(OperationTimeout));
+        RequirePositive(TagRetention, nameof(TagRetention));
         ArgumentNullException.ThrowIfNull(KeyPrefix, nameof(KeyPrefix));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));

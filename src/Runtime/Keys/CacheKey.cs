@@ -1,0 +1,18 @@
+namespace ResultCache;
+
+/// <summary>One call's key: the argument hash and, for a tagged method, the call's tags.</summary>
+public readonly struct CacheKey
+{
+    /// <summary>A key with tags (none for an untagged method).</summary>
+    public CacheKey(UInt128 hash, CacheTags tags = default)
+    {
+        Hash = hash;
+        Tags = tags;
+    }
+
+    /// <summary>The argument hash, seeded with the method's identity.</summary>
+    public UInt128 Hash { get; }
+
+    /// <summary>The call's tags.</summary>
+    public CacheTags Tags { get; }
+}
