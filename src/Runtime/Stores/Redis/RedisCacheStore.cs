@@ -30,6 +30,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly PendingInvalidations _pending = new(PendingInvalidationCapacity);
     private ConnectionMultiplexer? _connection;
     private long _lastSuccess;
+    private int _firstProbeClaimed;
     private int _reportedDown;
     private int _disposed;
 
@@ -92,7 +93,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key)
     {
         Admission admission = _gate.Admit();
-        if (admission == Admission.Bypass)
+        if (admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground()))
         {
             return CacheLookup<T>.Miss;
         }
@@ -128,7 +129,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key)
     {
         Admission admission = _gate.Admit();
-        return admission == Admission.Bypass
+        return admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground())
             ? new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss) // gate closed: completes at once, no network
             : ConnectAndReadAsync(method, key, admission);
     }
@@ -275,6 +276,38 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return Volatile.Read(ref _connection);
         }
         return connection;
+    }
+
+    // The first connect runs on the first caller, so a cold start caches from its first call. Every later
+    // probe runs off the callers' path: the caller that claimed it runs uncached like the others, so a server
+    // that is still hung or blackholed costs no caller a timeout.
+    private bool ProbedInBackground()
+    {
+        if (Interlocked.Exchange(ref _firstProbeClaimed, 1) == 0)
+        {
+            return false;
+        }
+        _ = Task.Run(ProbeAsync);
+        return true;
+    }
+
+    private async Task ProbeAsync()
+    {
+        ConnectionMultiplexer? connection = Volatile.Read(ref _connection) ?? await ConnectAsync(Admission.Probe).ConfigureAwait(false);
+        if (connection is null || !await ReplayedBeforeProbeAsync(connection, Admission.Probe).ConfigureAwait(false))
+        {
+            return;
+        }
+        try
+        {
+            await connection.GetDatabase().PingAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            OnFailure(connection, Admission.Probe, ex, null, default);
+            return;
+        }
+        OnSuccess(Admission.Probe);
     }
 
     // The write re-fetches the connection instead of reusing the read's: if the read (or any other call)
