@@ -38,7 +38,7 @@ public sealed class MemoryCacheStore : CacheStore
     {
         if (_entries.TryGetValue(key.Hash, out Entry? entry) && entry is Entry<T> typed)
         {
-            if (_clock.NowMilliseconds < typed.ExpiresAt && _tags.AreCurrent(key.Tags, typed.Versions))
+            if (_clock.NowMilliseconds < typed.ExpiresAt && (key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions)))
             {
                 return new CacheLookup<T>(typed.Value);
             }

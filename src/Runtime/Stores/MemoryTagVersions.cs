@@ -27,10 +27,6 @@ internal sealed class MemoryTagVersions(int maxTags)
 
     public TagVersions Current(CacheTags tags)
     {
-        if (tags.Count == 1)
-        {
-            return new TagVersions(VersionOf(tags[0]));
-        }
         var versions = new long[tags.Count];
         for (int i = 0; i < versions.Length; i++)
         {

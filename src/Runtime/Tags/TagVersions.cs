@@ -6,27 +6,14 @@ namespace ResultCache;
 /// </summary>
 public readonly struct TagVersions
 {
-    private readonly long _single;
-    private readonly long[]? _many;
+    private readonly long[]? _versions;
 
-    /// <summary>Versions of a call with one tag.</summary>
-    public TagVersions(long single)
-    {
-        _single = single;
-        Count = 1;
-    }
-
-    /// <summary>Versions of a call with several tags, in the order of its <see cref="CacheTags"/>.</summary>
-    public TagVersions(long[] versions)
-    {
-        ArgumentNullException.ThrowIfNull(versions);
-        _many = versions;
-        Count = versions.Length;
-    }
+    /// <summary>Versions in the order of the call's <see cref="CacheTags"/>.</summary>
+    public TagVersions(params long[] versions) => _versions = versions ?? throw new ArgumentNullException(nameof(versions));
 
     /// <summary>How many versions; zero for an untagged call.</summary>
-    public int Count { get; }
+    public int Count => _versions?.Length ?? 0;
 
     /// <summary>The version of tag <paramref name="index"/>.</summary>
-    public long this[int index] => _many is { } many ? many[index] : index == 0 && Count == 1 ? _single : throw new ArgumentOutOfRangeException(nameof(index));
+    public long this[int index] => (_versions ?? throw new ArgumentOutOfRangeException(nameof(index)))[index];
 }

@@ -27,7 +27,7 @@ internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention
             RedisValue current = await reads[i].ConfigureAwait(false);
             versions[i] = TryParse(current, out long version) ? version : await StartAsync(database, tags[i]).ConfigureAwait(false);
         }
-        return versions.Length == 1 ? new TagVersions(versions[0]) : new TagVersions(versions);
+        return new TagVersions(versions);
     }
 
     // A tag's first use, or its first since an invalidation: one more round trip on that miss only.
