@@ -353,7 +353,7 @@ public sealed class RedisStoreTests
         using RedisCacheStore store = NewStore(redis);
         var service = new StatsService(store);
         await service.GetStatsAsync(Project, Day);
-        long baseline = await ConnectedClients(redis);
+        long baseline = await redis.ConnectedClientsAsync();
 
         for (int i = 0; i < 3; i++)
         {
@@ -361,15 +361,15 @@ public sealed class RedisStoreTests
             await service.GetStatsAsync(Project, Day); // starts the reconnect
             Assert.True(await Eventually.TrueAsync(() => store.Status == RedisStatus.Available, ProbeLimit));
         }
-        Assert.True(await ConnectedClients(redis) > baseline, "The old connections should still be open during their grace period.");
+        Assert.True(await redis.ConnectedClientsAsync() > baseline, "The old connections should still be open during their grace period.");
 
         // Disposal runs on the real clock, one operation timeout plus a second after the reset.
         var deadline = Stopwatch.StartNew();
-        while (await ConnectedClients(redis) > baseline && deadline.Elapsed < OperationTimeout + TimeSpan.FromSeconds(5))
+        while (await redis.ConnectedClientsAsync() > baseline && deadline.Elapsed < OperationTimeout + TimeSpan.FromSeconds(5))
         {
             await Task.Delay(100);
         }
-        Assert.Equal(baseline, await ConnectedClients(redis));
+        Assert.Equal(baseline, await redis.ConnectedClientsAsync());
     }
 
     [Fact]
@@ -395,13 +395,6 @@ public sealed class RedisStoreTests
         Assert.Equal(5, service.CoreCalls);
         Assert.Equal(RedisStatus.Unavailable, store.Status);
         Assert.Equal(1, _log.Count(LogLevel.Warning));
-    }
-
-    private static async Task<long> ConnectedClients(RedisServer redis)
-    {
-        string info = (await redis.Admin.ExecuteAsync("INFO", "clients")).ToString()!;
-        string line = info.Split('\n').Single(l => l.StartsWith("connected_clients:", StringComparison.Ordinal));
-        return long.Parse(line["connected_clients:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private RedisCacheStore NewStore(RedisServer redis, TimeSpan? connectTimeout = null) => new(new RedisCacheStoreOptions

@@ -11,18 +11,26 @@ namespace ResultCache.Tests.Infrastructure;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    private readonly string[] _extraArguments;
     private Process? _process;
     private ConnectionMultiplexer? _admin;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, string[] extraArguments)
+    {
+        Port = port;
+        _extraArguments = extraArguments;
+    }
 
     public int Port { get; }
 
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts a server; <paramref name="extraArguments"/> are redis-server options, kept for restarts.</summary>
+    public static async Task<RedisServer> StartAsync(params string[] extraArguments) => await StartOnAsync(FreePort(), extraArguments);
+
+    public static async Task<RedisServer> StartOnAsync(int port, params string[] extraArguments)
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(port, extraArguments);
         await server.RestartAsync();
         return server;
     }
@@ -36,7 +44,8 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" })
+        string[] defaults = ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--enable-debug-command", "local"];
+        foreach (string argument in defaults.Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -89,6 +98,45 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string[] Keys(string pattern = "*") => AdminServer.Keys(pattern: pattern).Select(k => k.ToString()).ToArray();
 
+    /// <summary>INFO clients' connected_clients, read over a fresh connection that is closed again, so it does not count itself.</summary>
+    public async Task<long> ConnectedClientsAsync()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        NetworkStream stream = client.GetStream();
+        await stream.WriteAsync("INFO clients\r\n"u8.ToArray());
+        var buffer = new byte[4096];
+        int read = await stream.ReadAsync(buffer);
+        string info = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+        string line = info.Split('\n').Single(l => l.StartsWith("connected_clients:", StringComparison.Ordinal));
+        return long.Parse(line["connected_clients:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture) - 1;
+    }
+
+    /// <summary>
+    /// Runs one command over a fresh connection that is closed again, so tampering leaves no client behind;
+    /// returns the first line of the reply. With <paramref name="awaitReply"/> false it only sends (DEBUG SLEEP).
+    /// </summary>
+    public async Task<string> CommandAsync(string[] command, string? password = null, bool awaitReply = true)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        NetworkStream stream = client.GetStream();
+        var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        if (password is not null)
+        {
+            await stream.WriteAsync(Resp(["AUTH", password]));
+            await reader.ReadLineAsync();
+        }
+        await stream.WriteAsync(Resp(command));
+        return awaitReply ? await reader.ReadLineAsync() ?? string.Empty : string.Empty;
+    }
+
+    private static byte[] Resp(string[] command) => System.Text.Encoding.UTF8.GetBytes(
+        $"*{command.Length}\r\n" + string.Concat(command.Select(part => $"${System.Text.Encoding.UTF8.GetByteCount(part)}\r\n{part}\r\n")));
+
+    /// <summary>Whether the process is still running (a cluster node stopped with <see cref="Kill"/> is not).</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
     public async ValueTask DisposeAsync()
     {
         Resume();
@@ -128,7 +176,7 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

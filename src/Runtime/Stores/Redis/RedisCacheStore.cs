@@ -287,20 +287,22 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             return false;
         }
-        _ = Task.Run(ProbeAsync);
+        // A thread of its own, used synchronously: a failed connect disposes its client inside the library,
+        // which can block for most of a second, and on a thread-pool thread that stalls every caller.
+        _ = Task.Factory.StartNew(Probe, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return true;
     }
 
-    private async Task ProbeAsync()
+    private void Probe()
     {
-        ConnectionMultiplexer? connection = Volatile.Read(ref _connection) ?? await ConnectAsync(Admission.Probe).ConfigureAwait(false);
-        if (connection is null || !await ReplayedBeforeProbeAsync(connection, Admission.Probe).ConfigureAwait(false))
+        ConnectionMultiplexer? connection = Volatile.Read(ref _connection) ?? Connect(Admission.Probe, () => ConnectionMultiplexer.Connect(_configuration));
+        if (connection is null || !ReplayedBeforeProbe(connection, Admission.Probe))
         {
             return;
         }
         try
         {
-            await connection.GetDatabase().PingAsync().ConfigureAwait(false);
+            connection.GetDatabase().Ping();
         }
         catch (Exception ex)
         {
@@ -479,7 +481,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // Disposal waits out in-flight calls (one operation timeout) and runs on the real clock: it frees
     // sockets, and must happen even under a test clock. The client's maintainers warn against disposing
-    // a multiplexer under callers still using it.
+    // a multiplexer under callers still using it. Dispose can block for most of a second on a broken
+    // link, so it too runs on a thread of its own.
     private void Retire(ConnectionMultiplexer? connection)
     {
         if (connection is null)
@@ -488,7 +491,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         _ = Task.Delay(_disposeGrace).ContinueWith(
             static (_, state) => ((ConnectionMultiplexer)state!).Dispose(), connection, CancellationToken.None,
-            TaskContinuationOptions.None, TaskScheduler.Default);
+            TaskContinuationOptions.LongRunning, TaskScheduler.Default);
     }
 
     private CacheLookup<T> Decode<T>(CachedMethod<T> method, UInt128 key, RedisValue raw, TagVersions versions)

@@ -85,6 +85,9 @@ public sealed class RedisCacheStoreOptions
         options.ConnectTimeout = ToMilliseconds(ConnectTimeout);
         options.SyncTimeout = ToMilliseconds(OperationTimeout);
         options.AsyncTimeout = ToMilliseconds(OperationTimeout);
+        // The client notices an async timeout only at its heartbeat (1 s by default); beat often enough that a
+        // hung call ends close to OperationTimeout, not up to a second after it.
+        options.HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Clamp(OperationTimeout.TotalMilliseconds / 4, 100, 1000));
         // The client's own keep-alive PING, the counterpart of redis-py's health_check_interval.
         options.KeepAlive = Math.Max(1, (int)HealthCheckInterval.TotalSeconds);
         return options;
