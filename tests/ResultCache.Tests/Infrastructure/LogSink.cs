@@ -15,5 +15,5 @@ public sealed class LogSink : ILogger
     public bool IsEnabled(LogLevel logLevel) => true;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Entries.Enqueue((logLevel, formatter(state, exception)));
+        Entries.Enqueue((logLevel, formatter(state, exception) + (exception is null ? string.Empty : " [" + exception.GetType().Name + ": " + exception.Message + "]")));
 }

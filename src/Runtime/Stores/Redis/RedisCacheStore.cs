@@ -409,7 +409,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             Remember(redisKey);
         }
-        OnFailure(connection, Admission.Use, ex, null, default);
+        OnFailure(connection, Admission.Use, ex, "(invalidation)", default);
     }
 
     private void Remember(string redisKey)

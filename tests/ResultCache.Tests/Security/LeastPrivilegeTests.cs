@@ -1,0 +1,47 @@
+using ResultCache.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace ResultCache.Tests.Security;
+
+/// <summary>The runtime works as a Redis ACL user confined to its key prefix, with the README's exact ACL line.</summary>
+public sealed class LeastPrivilegeTests
+{
+    /// <summary>The line documented in the README: keys under the prefix, and only the commands the runtime sends: the client sends SETEX for a write with a TTL, UNLINK to delete, and ECHO while connecting.</summary>
+    public const string AclRules = "resetkeys ~rc:* resetchannels -@all +get +set +setex +del +unlink +ping +echo";
+
+    private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+
+    [Fact]
+    public async Task Caching_tags_and_invalidation_work_as_a_user_limited_to_the_prefix()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        string reply = await redis.CommandAsync(["ACL", "SETUSER", "resultcache", "on", ">cache-secret", .. AclRules.Split(' ')]);
+        Assert.Equal("+OK", reply);
+        var log = new LogSink();
+        using var store = new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = $"{redis.Configuration},user=resultcache,password=cache-secret,tiebreaker=",
+            Logger = log,
+        });
+        var reports = new ProjectReports(store);
+        var day = new DateOnly(2026, 11, 26);
+
+        await reports.GetStatsAsync(Project, day);
+        await reports.GetStatsAsync(Project, day);
+        await reports.InvalidateGetStatsAsync(Project, day);
+        await reports.GetStatsAsync(Project, day);
+        await store.InvalidateTagAsync($"project:{Project}");
+        await reports.GetStatsAsync(Project, day);
+        await reports.GetStatsAsync(Project, day);
+
+        Assert.Equal(RedisStatus.Available, store.Status);
+        Assert.True(reports.CoreCalls == 3, string.Join("\n", log.Entries)); // miss, hit, miss after the exact invalidation, miss after the tag, hit
+        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("error", StringComparison.OrdinalIgnoreCase));
+        Assert.All(redis.Keys(), key => Assert.StartsWith("rc:", key));
+
+        // The user really is confined: a key outside the prefix is refused.
+        using ConnectionMultiplexer asUser = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},user=resultcache,password=cache-secret,tiebreaker=");
+        RedisServerException refused = await Assert.ThrowsAsync<RedisServerException>(() => asUser.GetDatabase().StringSetAsync("other:key", "x"));
+        Assert.StartsWith("NOPERM", refused.Message);
+    }
+}
