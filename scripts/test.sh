@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)          # the cluster test joins nodes with redis-cli
 command -v python3 >/dev/null 2>&1 || missing+=(python3-minimal)   # reads the .nupkg in package-test.sh
 command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(clang)   # Native AOT's linker
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)                                        # and its zlib
