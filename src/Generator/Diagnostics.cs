@@ -64,11 +64,15 @@ namespace ResultCache.Generator
             "RC0014", "A member already has the name of the generated Invalidate method",
             "'{0}' is already declared with the parameters of the method the generator emits to invalidate '{1}'; rename it or remove it");
 
+        public static readonly DiagnosticDescriptor InvalidOption = Error(
+            "RC0015", "A [CacheResult] option is out of range",
+            "{0} = {1} on '{2}' is out of range: {3}");
+
         public static readonly DiagnosticDescriptor[] All =
         {
             NotPartial, CoreMissing, UnsupportedReturn, UnsupportedParameterKind, InvalidTtl, NoKeyEncoding,
             NotInJsonContext, GenericMethod, NotAJsonContext, NoJsonContext, NotCacheable, IgnoreWithoutCache,
-            InvalidTag, InvalidatorConflict,
+            InvalidTag, InvalidatorConflict, InvalidOption,
         };
 
         private static DiagnosticDescriptor Error(string id, string title, string message) =>

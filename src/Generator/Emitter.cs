@@ -60,7 +60,7 @@ namespace ResultCache.Generator
             writer.Line("private static readonly global::ResultCache.CachedMethod<" + method.ResultType + "> " + field + " = new(");
             writer.Line("    " + method.KeyNameExpression + ", \"" + method.Signature + "\", ttlSeconds: " + method.TtlSeconds +
                 ", cacheNulls: " + (method.CacheNulls ? "true" : "false") + ",");
-            writer.Line("    " + json + ");");
+            writer.Line("    " + json + ")" + Options(method) + ";");
             writer.Line();
             writer.Line(s_generatedCode);
             writer.OpenBlock(Declaration(method));
@@ -94,6 +94,20 @@ namespace ResultCache.Generator
                 writer.Line();
                 WriteInvalidator(writer, method, field);
             }
+        }
+
+        private static string Options(CachedMethodModel method)
+        {
+            var options = new List<string>();
+            if (method.TtlJitterPercent > 0)
+            {
+                options.Add("TtlJitterPercent = " + method.TtlJitterPercent);
+            }
+            if (method.FailSafeSeconds > 0)
+            {
+                options.Add("FailSafe = global::System.TimeSpan.FromSeconds(" + method.FailSafeSeconds + ")");
+            }
+            return options.Count == 0 ? string.Empty : " { " + string.Join(", ", options) + " }";
         }
 
         // The companion builds the key with the same encoders, so a changed parameter list breaks its callers at compile time.

@@ -50,6 +50,8 @@ namespace ResultCache.Generator
                 diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidTtl, ttlLocation, ttl.ToString(), method.Name));
             }
             bool cacheNulls = attribute.NamedArguments.Any(a => a.Key == "CacheNulls" && a.Value.Value is true);
+            int jitter = IntOption(attribute, "TtlJitterPercent", 0, 50, "use 0 (off) to 50 percent", method, diagnostics, cancellationToken);
+            int failSafe = IntOption(attribute, "FailSafeSeconds", 0, int.MaxValue, "use 0 (off) or a number of seconds", method, diagnostics, cancellationToken);
 
             if (method.IsGenericMethod)
             {
@@ -98,6 +100,8 @@ namespace ResultCache.Generator
                 CancellationTokenParameter: method.Parameters.FirstOrDefault(p => IsCancellationToken(p.Type, compilation))?.Name,
                 TtlSeconds: ttl,
                 CacheNulls: cacheNulls,
+                TtlJitterPercent: jitter,
+                FailSafeSeconds: failSafe,
                 KeyNameExpression: KeyNameExpression(method),
                 Signature: signature,
                 SerializerContext: json?.Type.ToDisplayString(s_typeFormat),
@@ -127,6 +131,22 @@ namespace ResultCache.Generator
                 return null;
             }
             return string.Join(" ", syntax.Modifiers.Select(m => m.Text).Where(m => m is "public" or "internal" or "protected" or "private" or "static"));
+        }
+
+        private static int IntOption(AttributeData attribute, string name, int min, int max, string fix, IMethodSymbol method, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            if (attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value is not int value)
+            {
+                return 0;
+            }
+            if (value >= min && value <= max)
+            {
+                return value;
+            }
+            SyntaxNode? syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
+            SyntaxNode? argument = (syntax as AttributeSyntax)?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name);
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidOption, (argument ?? syntax)?.GetLocation(), name, value, method.Name, fix));
+            return 0;
         }
 
         private static string? WhyNotCacheable(IMethodSymbol method)

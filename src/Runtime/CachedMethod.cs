@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -8,9 +9,14 @@ namespace ResultCache;
 /// <summary>
 /// One cached method: its identity, TTL and serializer, and the cache-aside steps that generated code
 /// calls (look up, run <c>...Core</c> on a miss, store). Generated code keeps one per method in a static field.
+/// Concurrent misses of one key in a process share a single run of <c>...Core</c>.
 /// </summary>
 public sealed class CachedMethod<T>
 {
+    // One entry per key whose ...Core is running; removed as soon as it completes.
+    private readonly ConcurrentDictionary<UInt128, TaskCompletionSource<T>> _flights = new();
+    private readonly int _jitterPercent;
+
     /// <summary>Describes a cached method.</summary>
     /// <param name="name">The readable method part of the key, such as <c>Shop.Catalog.GetPrice</c>.</param>
     /// <param name="signature">A hash of the parameter and return types, so a changed signature never reads older entries.</param>
@@ -53,6 +59,41 @@ public sealed class CachedMethod<T>
     /// <summary>Seeds the argument hash, so two methods never share a key even with equal arguments.</summary>
     public long Seed { get; }
 
+    /// <summary>
+    /// Spreads each entry's TTL by up to this many percent either way, so entries written together do not expire
+    /// together. 0 (the default) to 50.
+    /// </summary>
+    public int TtlJitterPercent
+    {
+        get => _jitterPercent;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 50);
+            _jitterPercent = value;
+        }
+    }
+
+    /// <summary>
+    /// How long past its TTL an entry is kept as a fallback: when <c>...Core</c> throws, a value at most this stale
+    /// is returned instead (and the failure logged). Zero (the default) turns fail-safe off: the exception propagates.
+    /// </summary>
+    public TimeSpan FailSafe { get; init; }
+
+    /// <summary>How many keys have a <c>...Core</c> run in flight right now.</summary>
+    public int InFlight => _flights.Count;
+
+    /// <summary>The TTL of one new entry: <see cref="Ttl"/>, spread by <see cref="TtlJitterPercent"/>.</summary>
+    public TimeSpan NextTtl()
+    {
+        if (_jitterPercent == 0)
+        {
+            return Ttl;
+        }
+        double spread = ((Random.Shared.NextDouble() * 2) - 1) * _jitterPercent / 100;
+        return TimeSpan.FromMilliseconds(Math.Max(1000, Ttl.TotalMilliseconds * (1 + spread)));
+    }
+
     /// <summary>The key of a call from its written arguments, and its tags for a tagged method.</summary>
     public CacheKey Key(ref CacheKeyWriter arguments, CacheTags tags = default) => new(arguments.ToHash(Seed), tags);
 
@@ -64,12 +105,30 @@ public sealed class CachedMethod<T>
         {
             return lookup.Value;
         }
-        T value = core(state);
-        if (ShouldStore(value))
+        while (true)
         {
-            store.Set(this, key, lookup.Versions, value);
+            var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            TaskCompletionSource<T> leader = _flights.GetOrAdd(key.Hash, flight);
+            if (leader != flight)
+            {
+                return leader.Task.GetAwaiter().GetResult(); // another thread is computing this key: wait for it
+            }
+            try
+            {
+                T value = ComputeOrFallBack(store, key, lookup, state, core);
+                flight.SetResult(value);
+                return value;
+            }
+            catch (Exception ex)
+            {
+                Fail(flight, ex);
+                throw;
+            }
+            finally
+            {
+                _flights.TryRemove(new KeyValuePair<UInt128, TaskCompletionSource<T>>(key.Hash, flight));
+            }
         }
-        return value;
     }
 
     /// <summary>Cache-aside for a method returning <see cref="Task{T}"/>.</summary>
@@ -82,11 +141,11 @@ public sealed class CachedMethod<T>
         ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
         if (!pending.IsCompletedSuccessfully)
         {
-            return AwaitLookupAsync(store, key, pending, state, core);
+            return AwaitLookupAsync(store, key, pending, state, core, cancellationToken);
         }
         // A ValueTask may be backed by a pooled source, so its result is read exactly once.
         CacheLookup<T> lookup = pending.Result;
-        return lookup.Found ? Task.FromResult(lookup.Value) : ComputeAsync(store, key, lookup.Versions, state, core);
+        return lookup.Found ? Task.FromResult(lookup.Value) : MissAsync(store, key, lookup, state, core, cancellationToken);
     }
 
     /// <summary>Cache-aside for a method returning <see cref="ValueTask{T}"/>; a hit from memory allocates nothing.</summary>
@@ -99,46 +158,120 @@ public sealed class CachedMethod<T>
         ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
         if (!pending.IsCompletedSuccessfully)
         {
-            return AwaitLookupValueAsync(store, key, pending, state, core);
+            return AwaitLookupValueAsync(store, key, pending, state, core, cancellationToken);
         }
         CacheLookup<T> lookup = pending.Result;
-        return lookup.Found ? new ValueTask<T>(lookup.Value) : ComputeValueAsync(store, key, lookup.Versions, state, core);
+        return lookup.Found ? new ValueTask<T>(lookup.Value) : new ValueTask<T>(MissAsync(store, key, lookup, state, static (s, c) => c(s).AsTask(), core, cancellationToken));
     }
 
-    private async Task<T> AwaitLookupAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core)
+    private async Task<T> AwaitLookupAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core, CancellationToken cancellationToken)
     {
         CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        return lookup.Found ? lookup.Value : await ComputeAsync(store, key, lookup.Versions, state, core).ConfigureAwait(false);
+        return lookup.Found ? lookup.Value : await MissAsync(store, key, lookup, state, core, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> ComputeAsync<TState>(CacheStore store, CacheKey key, TagVersions versions, TState state, Func<TState, Task<T>> core)
+    // Pooled, so a Redis hit through a ValueTask method allocates no Task.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> AwaitLookupValueAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core, CancellationToken cancellationToken)
     {
-        // Core's exception propagates as is (same object, stack intact) and nothing is stored.
-        T value = await core(state).ConfigureAwait(false);
+        CacheLookup<T> lookup = await pending.ConfigureAwait(false);
+        return lookup.Found
+            ? lookup.Value
+            : await MissAsync(store, key, lookup, state, static (s, c) => c(s).AsTask(), core, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<T> MissAsync<TState>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, Task<T>> core, CancellationToken cancellationToken) =>
+        MissAsync(store, key, lookup, state, static (s, c) => c(s), core, cancellationToken);
+
+    // Single flight: the first miss of a key runs ...Core; misses of the same key meanwhile await its result.
+    // A waiter that cancels stops waiting alone. If the leader's own token cancels ...Core, waiters whose
+    // tokens are still live run it again rather than inherit someone else's cancellation.
+    private async Task<T> MissAsync<TState, TCore>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, TCore, Task<T>> run, TCore core, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            TaskCompletionSource<T> leader = _flights.GetOrAdd(key.Hash, flight);
+            if (leader != flight)
+            {
+                try
+                {
+                    return await leader.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (leader.Task.IsCanceled && !cancellationToken.IsCancellationRequested)
+                {
+                    continue;
+                }
+            }
+            try
+            {
+                T value = await ComputeOrFallBackAsync(store, key, lookup, state, run, core).ConfigureAwait(false);
+                flight.SetResult(value);
+                return value;
+            }
+            catch (Exception ex)
+            {
+                Fail(flight, ex);
+                throw;
+            }
+            finally
+            {
+                _flights.TryRemove(new KeyValuePair<UInt128, TaskCompletionSource<T>>(key.Hash, flight));
+            }
+        }
+    }
+
+    private T ComputeOrFallBack<TState>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, T> core)
+    {
+        T value;
+        try
+        {
+            value = core(state);
+        }
+        catch (Exception ex) when (lookup.HasStaleValue && ex is not OperationCanceledException)
+        {
+            CacheLog.ServedStale(store.Logger, Name, ex.GetType().Name, ex);
+            return lookup.Value;
+        }
         if (ShouldStore(value))
         {
-            await store.SetAsync(this, key, versions, value).ConfigureAwait(false);
+            store.Set(this, key, lookup.Versions, value);
         }
         return value;
     }
 
-    // The ValueTask twins are pooled, so a Redis hit through a ValueTask method allocates no Task.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> AwaitLookupValueAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core)
+    private async Task<T> ComputeOrFallBackAsync<TState, TCore>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, TCore, Task<T>> run, TCore core)
     {
-        CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        return lookup.Found ? lookup.Value : await ComputeValueAsync(store, key, lookup.Versions, state, core).ConfigureAwait(false);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> ComputeValueAsync<TState>(CacheStore store, CacheKey key, TagVersions versions, TState state, Func<TState, ValueTask<T>> core)
-    {
-        T value = await core(state).ConfigureAwait(false);
+        T value;
+        try
+        {
+            // Core's exception propagates as is (same object, stack intact) and nothing is stored.
+            value = await run(state, core).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (lookup.HasStaleValue && ex is not OperationCanceledException)
+        {
+            CacheLog.ServedStale(store.Logger, Name, ex.GetType().Name, ex);
+            return lookup.Value;
+        }
         if (ShouldStore(value))
         {
-            await store.SetAsync(this, key, versions, value).ConfigureAwait(false);
+            await store.SetAsync(this, key, lookup.Versions, value).ConfigureAwait(false);
         }
         return value;
+    }
+
+    private static void Fail(TaskCompletionSource<T> flight, Exception ex)
+    {
+        if (ex is OperationCanceledException canceled)
+        {
+            flight.TrySetCanceled(canceled.CancellationToken);
+        }
+        else
+        {
+            flight.TrySetException(ex);
+        }
+        // Observed here, so a failure nobody else waited for is not reported again as unobserved.
+        _ = flight.Task.Exception;
     }
 
     private bool ShouldStore(T value) => value is not null || CacheNulls;

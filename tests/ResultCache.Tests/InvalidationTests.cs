@@ -13,18 +13,17 @@ public sealed class InvalidationTests
     private static readonly Guid ProjectA = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
     private static readonly Guid ProjectB = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7");
     private static readonly DateOnly Day = new(2026, 11, 26);
-    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(30);
 
     private readonly FakeTimeProvider _time = new();
     private readonly LogSink _log = new();
 
-    public static TheoryData<string> StoreKinds => new() { "memory", "redis" };
+    public static TheoryData<string> StoreKinds => StoreUnderTest.Kinds;
 
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task The_generated_companion_removes_exactly_that_calls_entry(string kind)
     {
-        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, this);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, _time, _log);
         var reports = new ProjectReports(under.Store);
         await reports.GetStatsAsync(ProjectA, Day);
         await reports.GetStatsAsync(ProjectA, Day.AddDays(1));
@@ -46,7 +45,7 @@ public sealed class InvalidationTests
     [MemberData(nameof(StoreKinds))]
     public async Task Invalidating_a_tag_misses_every_method_carrying_it_and_keeps_other_tags(string kind)
     {
-        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, this);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, _time, _log);
         var reports = new ProjectReports(under.Store);
         foreach (Guid project in new[] { ProjectA, ProjectB })
         {
@@ -71,7 +70,7 @@ public sealed class InvalidationTests
     [MemberData(nameof(StoreKinds))]
     public async Task A_tag_names_the_same_entries_whatever_the_current_culture(string kind)
     {
-        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, this);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, _time, _log);
         var reports = new ProjectReports(under.Store);
         await reports.GetStatsAsync(ProjectA, Day);
 
@@ -95,7 +94,7 @@ public sealed class InvalidationTests
     [MemberData(nameof(StoreKinds))]
     public async Task A_result_computed_while_its_tag_is_invalidated_is_never_served(string kind)
     {
-        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, this);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, _time, _log);
         var reports = new ProjectReports(under.Store);
         reports.DuringCore = () => under.Store.InvalidateTag($"project:{ProjectA}"); // lands between the read and the write
 
@@ -111,7 +110,7 @@ public sealed class InvalidationTests
     [MemberData(nameof(StoreKinds))]
     public async Task Tag_invalidation_does_the_same_work_for_one_entry_and_for_100_000(string kind)
     {
-        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, this);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, _time, _log);
         var method = new CachedMethod<int>("Tests.Bulk", "00000000", 300, cacheNulls: false, CacheJson.From<int>(TestJson.Default));
         CacheTags Tags() => new($"bulk:{kind}");
 
@@ -137,7 +136,7 @@ public sealed class InvalidationTests
     [Fact]
     public async Task Invalidations_while_the_gate_is_closed_are_applied_before_it_reopens()
     {
-        await using StoreUnderTest under = await StoreUnderTest.StartAsync("redis", this);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync("redis", _time, _log);
         var store = (RedisCacheStore)under.Store;
         RedisServer redis = under.Redis!;
         var reports = new ProjectReports(store);
@@ -157,7 +156,7 @@ public sealed class InvalidationTests
 
         redis.Resume();
         Assert.True(await redis.Admin.KeyExistsAsync(tagKey)); // nothing reached Redis yet: the entries are still there
-        _time.Advance(Backoff);
+        _time.Advance(StoreUnderTest.Backoff);
 
         reports.CountMembers(ProjectB, Region.South); // claims the probe: it deletes what was invalidated, then opens the gate
         Assert.True(await Eventually.TrueAsync(() => store.Status == RedisStatus.Available, TimeSpan.FromSeconds(10)));
@@ -173,74 +172,12 @@ public sealed class InvalidationTests
     [Fact]
     public async Task A_tag_version_key_expires_after_the_retention()
     {
-        await using StoreUnderTest under = await StoreUnderTest.StartAsync("redis", this);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync("redis", _time, _log);
         var store = (RedisCacheStore)under.Store;
         await new ProjectReports(store).GetStatsAsync(ProjectA, Day);
 
         TimeSpan? ttl = await under.Redis!.Admin.KeyTimeToLiveAsync(store.TagKeyFor(((CacheTag)$"project:{ProjectA}").ToHash()));
 
         Assert.InRange(ttl!.Value, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
-    }
-
-    /// <summary>A memory store, or a Redis store on its own redis-server, with a way to count an operation's work.</summary>
-    private sealed class StoreUnderTest : IAsyncDisposable
-    {
-        private StoreUnderTest(CacheStore store, RedisServer? redis)
-        {
-            Store = store;
-            Redis = redis;
-        }
-
-        public CacheStore Store { get; }
-
-        public RedisServer? Redis { get; }
-
-        public static async Task<StoreUnderTest> StartAsync(string kind, InvalidationTests test)
-        {
-            if (kind == "memory")
-            {
-                return new StoreUnderTest(new MemoryCacheStore(new MemoryCacheStoreOptions { TimeProvider = test._time }), null);
-            }
-            RedisServer redis = await RedisServer.StartAsync();
-            return new StoreUnderTest(new RedisCacheStore(new RedisCacheStoreOptions
-            {
-                Configuration = redis.Configuration,
-                TimeProvider = test._time,
-                Logger = test._log,
-                Backoff = Backoff,
-                OperationTimeout = TimeSpan.FromSeconds(1),
-            }), redis);
-        }
-
-        /// <summary>Redis: commands the server processed during <paramref name="operation"/>. Memory: entries it removed.</summary>
-        public async Task<long> MeasureAsync(Func<Task> operation)
-        {
-            if (Redis is null)
-            {
-                var memory = (MemoryCacheStore)Store;
-                int before = memory.Count;
-                await operation();
-                return before - memory.Count;
-            }
-            long start = CommandsProcessed();
-            await operation();
-            // INFO itself counts once per reading; take that off.
-            return CommandsProcessed() - start - 1;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            (Store as IDisposable)?.Dispose();
-            if (Redis is not null)
-            {
-                await Redis.DisposeAsync();
-            }
-        }
-
-        private long CommandsProcessed()
-        {
-            IGrouping<string, KeyValuePair<string, string>>[] info = Redis!.AdminServer.Info("stats");
-            return long.Parse(info.SelectMany(g => g).Single(p => p.Key == "total_commands_processed").Value, CultureInfo.InvariantCulture);
-        }
     }
 }

@@ -192,3 +192,61 @@ public sealed partial class ProjectReports(CacheStore store)
         return (int)region + 1;
     }
 }
+
+/// <summary>Methods for single flight, fail-safe and TTL jitter: ...Core can be held, made to fail, and counted.</summary>
+public sealed partial class FlakyService(CacheStore store)
+{
+    private int _coreCalls;
+
+    private CacheStore CacheStore => store;
+
+    public int CoreCalls => Volatile.Read(ref _coreCalls);
+
+    /// <summary>...Core waits for this before it returns, when set.</summary>
+    public TaskCompletionSource? Hold { get; set; }
+
+    /// <summary>...Core throws this, when set.</summary>
+    public Exception? Failure { get; set; }
+
+    [CacheResult(60)]
+    public partial Task<int> GetAsync(int id, CancellationToken ct = default);
+
+    [CacheResult(60)]
+    public partial int Get(int id);
+
+    [CacheResult(60, FailSafeSeconds = 300)]
+    public partial Task<int> GetWithFailSafeAsync(int id);
+
+    [CacheResult(100, TtlJitterPercent = 20)]
+    public partial int GetJittered(int id);
+
+    private async Task<int> GetAsyncCore(int id, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        if (Hold is { } hold)
+        {
+            await hold.Task.WaitAsync(ct);
+        }
+        ct.ThrowIfCancellationRequested();
+        return Failure is { } failure ? throw failure : id * 10 + CoreCalls;
+    }
+
+    private int GetCore(int id)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        Hold?.Task.Wait();
+        return Failure is { } failure ? throw failure : id * 10 + CoreCalls;
+    }
+
+    private Task<int> GetWithFailSafeAsyncCore(int id)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        return Failure is { } failure ? Task.FromException<int>(failure) : Task.FromResult(id * 10 + CoreCalls);
+    }
+
+    private int GetJitteredCore(int id)
+    {
+        Interlocked.Increment(ref _coreCalls);
+        return id;
+    }
+}

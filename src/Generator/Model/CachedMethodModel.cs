@@ -30,6 +30,8 @@ namespace ResultCache.Generator.Model
         string? CancellationTokenParameter,
         int TtlSeconds,
         bool CacheNulls,
+        int TtlJitterPercent,
+        int FailSafeSeconds,
         string KeyNameExpression,
         string Signature,
         string? SerializerContext,

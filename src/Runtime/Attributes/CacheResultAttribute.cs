@@ -29,4 +29,17 @@ public sealed class CacheResultAttribute : Attribute
     /// entry that carries the tag, in O(1). An unknown parameter name is a compile error.
     /// </summary>
     public string[]? Tags { get; set; }
+
+    /// <summary>
+    /// Spreads each entry's TTL by up to this many percent either way (0 to 50), so entries written together do
+    /// not all expire in the same second. Off (0) by default.
+    /// </summary>
+    public int TtlJitterPercent { get; set; }
+
+    /// <summary>
+    /// Fail-safe: entries are kept this many seconds past their TTL, and when <c>...Core</c> throws, an expired value
+    /// within that window is returned instead of the exception (the failure is logged). Off (0) by default: the
+    /// exception propagates.
+    /// </summary>
+    public int FailSafeSeconds { get; set; }
 }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace ResultCache;
 
 /// <summary>
@@ -36,6 +39,9 @@ public abstract class CacheStore
     /// directly, without building a key. Reading it costs a field read, and a clock read while the gate is closed.
     /// </summary>
     public virtual bool IsBypassing => false;
+
+    /// <summary>Where the cache-aside steps log (fail-safe fallbacks); the stores take it from their options.</summary>
+    public virtual ILogger Logger => NullLogger.Instance;
 
     /// <summary>Reads a cached value synchronously. A miss of a tagged call carries the tags' versions for <see cref="Set"/>.</summary>
     public abstract CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Collections.Concurrent;
 
 namespace ResultCache;
@@ -26,9 +28,13 @@ public sealed class MemoryCacheStore : CacheStore
                 "MemoryCacheStoreOptions.MaxEntries must be at least 1.");
         }
         _clock = new CacheClock(options.TimeProvider ?? throw new ArgumentNullException(nameof(options), "MemoryCacheStoreOptions.TimeProvider must not be null."));
+        Logger = options.Logger ?? throw new ArgumentNullException(nameof(options), "MemoryCacheStoreOptions.Logger must not be null.");
         _maxEntries = options.MaxEntries;
         _tags = new MemoryTagVersions(options.MaxEntries);
     }
+
+    /// <inheritdoc/>
+    public override ILogger Logger { get; }
 
     /// <summary>How many entries the store holds, expired ones included until they are read or trimmed.</summary>
     public int Count => Volatile.Read(ref _count);
@@ -38,13 +44,19 @@ public sealed class MemoryCacheStore : CacheStore
     {
         if (_entries.TryGetValue(key.Hash, out Entry? entry) && entry is Entry<T> typed)
         {
-            if (_clock.NowMilliseconds < typed.ExpiresAt && (key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions)))
+            long now = _clock.NowMilliseconds;
+            bool current = key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions);
+            if (now < typed.FreshUntil && current)
             {
                 return new CacheLookup<T>(typed.Value);
             }
+            if (now < typed.ExpiresAt && current)
+            {
+                return CacheLookup<T>.Stale(typed.Value, Versions(key)); // kept past its TTL for fail-safe
+            }
             Remove(key.Hash, entry);
         }
-        return key.Tags.Count == 0 ? CacheLookup<T>.Miss : new CacheLookup<T>(_tags.Current(key.Tags));
+        return key.Tags.Count == 0 ? CacheLookup<T>.Miss : new CacheLookup<T>(Versions(key));
     }
 
     /// <inheritdoc/>
@@ -52,13 +64,18 @@ public sealed class MemoryCacheStore : CacheStore
         new(Get(method, key));
 
     /// <inheritdoc/>
-    public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
+    public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value) =>
+        Set(key, versions, value, method.NextTtl(), method.FailSafe);
+
+    /// <summary>Stores with an explicit TTL: the Redis store's local layer keeps entries shorter than the method's TTL.</summary>
+    internal void Set<T>(CacheKey key, TagVersions versions, T value, TimeSpan ttl, TimeSpan failSafe)
     {
         if (versions.Count != key.Tags.Count)
         {
             return;
         }
-        var entry = new Entry<T>(value, _clock.NowMilliseconds + (long)method.Ttl.TotalMilliseconds, versions);
+        long freshUntil = _clock.NowMilliseconds + (long)ttl.TotalMilliseconds;
+        var entry = new Entry<T>(value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, versions);
         while (true)
         {
             if (_entries.TryAdd(key.Hash, entry))
@@ -85,11 +102,13 @@ public sealed class MemoryCacheStore : CacheStore
     }
 
     /// <inheritdoc/>
-    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key)
+    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key) => Invalidate(key.Hash);
+
+    internal void Invalidate(UInt128 hash)
     {
-        if (_entries.TryGetValue(key.Hash, out Entry? entry))
+        if (_entries.TryGetValue(hash, out Entry? entry))
         {
-            Remove(key.Hash, entry);
+            Remove(hash, entry);
         }
     }
 
@@ -161,6 +180,8 @@ public sealed class MemoryCacheStore : CacheStore
         }
     }
 
+    private TagVersions Versions(CacheKey key) => key.Tags.Count == 0 ? default : _tags.Current(key.Tags);
+
     private void Remove(UInt128 key, Entry entry)
     {
         if (_entries.TryRemove(new KeyValuePair<UInt128, Entry>(key, entry)))
@@ -174,9 +195,11 @@ public sealed class MemoryCacheStore : CacheStore
         public long ExpiresAt { get; } = expiresAt;
     }
 
-    private sealed class Entry<T>(T value, long expiresAt, TagVersions versions) : Entry(expiresAt)
+    private sealed class Entry<T>(T value, long freshUntil, long expiresAt, TagVersions versions) : Entry(expiresAt)
     {
         public T Value { get; } = value;
+
+        public long FreshUntil { get; } = freshUntil;
 
         public TagVersions Versions { get; } = versions;
     }
@@ -190,4 +213,7 @@ public sealed class MemoryCacheStoreOptions
 
     /// <summary>The clock for TTLs. Tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Receives the fail-safe warnings of methods cached here.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
 }

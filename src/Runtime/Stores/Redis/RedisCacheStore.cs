@@ -23,10 +23,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly TimeSpan _disposeGrace;
     private readonly long _healthCheckMilliseconds;
     private readonly CacheClock _clock;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RedisGate _gate;
     private readonly ITimer _healthCheck;
     private readonly RedisTagVersions _tagVersions;
+    private readonly LocalCacheLayer? _local;
     private readonly PendingInvalidations _pending = new(PendingInvalidationCapacity);
     private ConnectionMultiplexer? _connection;
     private long _lastSuccess;
@@ -51,10 +53,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _backoff = options.Backoff;
         _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
         _clock = new CacheClock(options.TimeProvider);
+        _time = options.TimeProvider;
         _logger = options.Logger;
         _healthCheckMilliseconds = (long)(options.HealthCheckInterval.TotalMilliseconds / 2);
         _gate = new RedisGate(options.TimeProvider, options.Backoff);
         _tagVersions = new RedisTagVersions(this, options.TagRetention);
+        _local = options.LocalCache is { } local ? new LocalCacheLayer(local, options.TimeProvider, options.KeyPrefix) : null;
         // Every half interval, PING a connection that did nothing in the last half: no connection goes a
         // whole interval unverified, so one silently dropped by a NAT or conntrack is found before a request needs it.
         TimeSpan period = options.HealthCheckInterval / 2;
@@ -65,7 +69,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     public RedisStatus Status => _gate.Status;
 
     /// <inheritdoc/>
-    public override bool IsBypassing => _gate.IsBypassing;
+    public override bool IsBypassing => _local is null && _gate.IsBypassing; // the local layer serves even while Redis is down
+
+    /// <inheritdoc/>
+    public override ILogger Logger => _logger;
 
     /// <summary>
     /// Drops the current connection (disposed after in-flight calls had their timeout) and lets the next
@@ -92,6 +99,11 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     /// <inheritdoc/>
     public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key)
     {
+        LocalRead local = default;
+        if (_local is not null && ReadLocal(method, key, out local) is { Found: true } localHit)
+        {
+            return localHit;
+        }
         Admission admission = _gate.Admit();
         if (admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground()))
         {
@@ -109,7 +121,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         if (key.Tags.Count > 0)
         {
             // Tag versions are read in the same round trip as the entry; the asynchronous path does that.
-            return ReadAsync(connection, method, key, admission).AsTask().GetAwaiter().GetResult();
+            return ReadAsync(connection, method, key, admission, local).AsTask().GetAwaiter().GetResult();
         }
         RedisValue raw;
         try
@@ -122,30 +134,39 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return CacheLookup<T>.Miss;
         }
         OnSuccess(admission);
-        return Decode(method, key.Hash, raw, default);
+        return Decoded(method, key, raw, default, local);
     }
 
     /// <inheritdoc/>
     public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key)
     {
+        LocalRead local = default;
+        if (_local is not null && ReadLocal(method, key, out local) is { Found: true } localHit)
+        {
+            return new ValueTask<CacheLookup<T>>(localHit);
+        }
         Admission admission = _gate.Admit();
         return admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground())
             ? new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss) // gate closed: completes at once, no network
-            : ConnectAndReadAsync(method, key, admission);
+            : ConnectAndReadAsync(method, key, admission, local);
     }
 
     /// <inheritdoc/>
     public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
+        _local?.Keep(method, key, value);
         ConnectionMultiplexer? connection = ConnectionForWrite();
-        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions) is not { } payload)
+        TimeSpan ttl = method.NextTtl();
+        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions, ttl) is not { } payload)
         {
             return;
         }
         try
         {
-            connection.GetDatabase().StringSet(KeyFor(method, key.Hash), payload, expiry: method.Ttl);
+            string redisKey = KeyFor(method, key.Hash);
+            connection.GetDatabase().StringSet(redisKey, payload, expiry: ttl + method.FailSafe);
             MarkSuccess();
+            Announce(connection, redisKey);
         }
         catch (Exception ex)
         {
@@ -156,15 +177,19 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     /// <inheritdoc/>
     public override async ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
+        _local?.Keep(method, key, value);
         ConnectionMultiplexer? connection = ConnectionForWrite();
-        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions) is not { } payload)
+        TimeSpan ttl = method.NextTtl();
+        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions, ttl) is not { } payload)
         {
             return;
         }
         try
         {
-            await connection.GetDatabase().StringSetAsync(KeyFor(method, key.Hash), payload, expiry: method.Ttl).ConfigureAwait(false);
+            string redisKey = KeyFor(method, key.Hash);
+            await connection.GetDatabase().StringSetAsync(redisKey, payload, expiry: ttl + method.FailSafe).ConfigureAwait(false);
             MarkSuccess();
+            Announce(connection, redisKey);
         }
         catch (Exception ex)
         {
@@ -202,7 +227,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // Pooled: the state machine is reused across calls, so a Redis read allocates no Task of its own.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheLookup<T>> ConnectAndReadAsync<T>(CachedMethod<T> method, CacheKey key, Admission admission)
+    private async ValueTask<CacheLookup<T>> ConnectAndReadAsync<T>(CachedMethod<T> method, CacheKey key, Admission admission, LocalRead local)
     {
         ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
         if (connection is null && admission == Admission.Probe)
@@ -213,11 +238,11 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             return CacheLookup<T>.Miss;
         }
-        return await ReadAsync(connection, method, key, admission).ConfigureAwait(false);
+        return await ReadAsync(connection, method, key, admission, local).ConfigureAwait(false);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheLookup<T>> ReadAsync<T>(ConnectionMultiplexer connection, CachedMethod<T> method, CacheKey key, Admission admission)
+    private async ValueTask<CacheLookup<T>> ReadAsync<T>(ConnectionMultiplexer connection, CachedMethod<T> method, CacheKey key, Admission admission, LocalRead local)
     {
         IDatabase database = connection.GetDatabase();
         RedisValue raw;
@@ -239,7 +264,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return CacheLookup<T>.Miss;
         }
         OnSuccess(admission);
-        return Decode(method, key.Hash, raw, versions);
+        return Decoded(method, key, raw, versions, local);
     }
 
     private ConnectionMultiplexer? Connect(Admission admission, Func<ConnectionMultiplexer> connect)
@@ -274,6 +299,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             connection.Dispose();
             return Volatile.Read(ref _connection);
+        }
+        if (_local is { } local)
+        {
+            Subscribe(connection, local);
         }
         return connection;
     }
@@ -322,6 +351,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         MarkSuccess();
         if (admission == Admission.Probe)
         {
+            _local?.Clear(); // evictions sent while this instance was cut off were missed
             _gate.ProbeSucceeded();
             Interlocked.Exchange(ref _reportedDown, 0);
             RedisCacheLog.Available(_logger);
@@ -349,6 +379,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             IDatabase database = connection.GetDatabase();
             await Task.WhenAll(keys.Select(key => database.KeyDeleteAsync(key))).ConfigureAwait(false);
             RedisCacheLog.InvalidationsReplayed(_logger, keys.Length);
+            foreach (string key in keys)
+            {
+                Announce(connection, key);
+            }
             return true;
         }
         catch (Exception ex) when (RedisFaults.IsConnectionFault(ex))
@@ -367,6 +401,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     private void Delete(string redisKey)
     {
+        _local?.Evict(redisKey);
         ConnectionMultiplexer? connection = ConnectionForWrite();
         if (connection is null)
         {
@@ -377,6 +412,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             connection.GetDatabase().KeyDelete(redisKey);
             MarkSuccess();
+            Announce(connection, redisKey);
         }
         catch (Exception ex)
         {
@@ -386,6 +422,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     private async ValueTask DeleteAsync(string redisKey)
     {
+        _local?.Evict(redisKey);
         ConnectionMultiplexer? connection = ConnectionForWrite();
         if (connection is null)
         {
@@ -396,6 +433,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             await connection.GetDatabase().KeyDeleteAsync(redisKey).ConfigureAwait(false);
             MarkSuccess();
+            Announce(connection, redisKey);
         }
         catch (Exception ex)
         {
@@ -494,6 +532,48 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             TaskContinuationOptions.LongRunning, TaskScheduler.Default);
     }
 
+    // What the local layer said before the Redis read: its tag versions and eviction count, for filling it afterwards.
+    private readonly record struct LocalRead(TagVersions Versions, long Evictions);
+
+    private CacheLookup<T> ReadLocal<T>(CachedMethod<T> method, CacheKey key, out LocalRead local)
+    {
+        long evictions = _local!.Evictions;
+        CacheLookup<T> lookup = _local.Get(method, key);
+        local = new LocalRead(lookup.Versions, evictions);
+        return lookup;
+    }
+
+    private CacheLookup<T> Decoded<T>(CachedMethod<T> method, CacheKey key, RedisValue raw, TagVersions versions, LocalRead local)
+    {
+        CacheLookup<T> lookup = Decode(method, key.Hash, raw, versions);
+        if (lookup.Found)
+        {
+            _local?.Fill(method, key, local.Versions, local.Evictions, lookup.Value);
+        }
+        return lookup;
+    }
+
+    private void Announce(ConnectionMultiplexer connection, string redisKey)
+    {
+        if (_local is { } local)
+        {
+            connection.GetSubscriber().Publish(local.Channel, local.Message(redisKey), CommandFlags.FireAndForget);
+        }
+    }
+
+    // Each new connection subscribes again; the client itself resubscribes after its own reconnects.
+    private void Subscribe(ConnectionMultiplexer connection, LocalCacheLayer local)
+    {
+        try
+        {
+            connection.GetSubscriber().Subscribe(local.Channel, (_, message) => local.OnMessage(message));
+        }
+        catch (Exception ex)
+        {
+            RedisCacheLog.ServerError(_logger, "(subscribe)", local.Channel.ToString(), ex);
+        }
+    }
+
     private CacheLookup<T> Decode<T>(CachedMethod<T> method, UInt128 key, RedisValue raw, TagVersions versions)
     {
         var miss = versions.Count == 0 ? CacheLookup<T>.Miss : new CacheLookup<T>(versions);
@@ -502,26 +582,34 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return miss;
         }
         ReadOnlySpan<byte> bytes = ((ReadOnlyMemory<byte>)raw).Span;
-        if (!TaggedPayload.TryStrip(ref bytes, versions))
+        if (!EntryPayload.TryDecode(ref bytes, method.FailSafe > TimeSpan.Zero, versions, out long freshUntil))
         {
             return miss; // stored under a tag version that was invalidated since
         }
+        T value;
         try
         {
-            return new CacheLookup<T>(JsonSerializer.Deserialize(bytes, method.Json)!);
+            value = JsonSerializer.Deserialize(bytes, method.Json)!;
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             RedisCacheLog.Undeserializable(_logger, method.Name, key.ToString("x32", CultureInfo.InvariantCulture), ex);
             return miss;
         }
+        // Kept past its TTL for fail-safe: a miss that carries the value to fall back on, until the window ends by
+        // this process's clock too (Redis expires it by its own).
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return now < freshUntil ? new CacheLookup<T>(value)
+            : now < freshUntil + (long)method.FailSafe.TotalMilliseconds ? CacheLookup<T>.Stale(value, versions)
+            : miss;
     }
 
-    private byte[]? Serialize<T>(CachedMethod<T> method, T value, TagVersions versions)
+    private byte[]? Serialize<T>(CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl)
     {
         try
         {
-            return TaggedPayload.Prepend(versions, JsonSerializer.SerializeToUtf8Bytes(value, method.Json));
+            long? freshUntil = method.FailSafe > TimeSpan.Zero ? _time.GetUtcNow().Add(ttl).ToUnixTimeMilliseconds() : null;
+            return EntryPayload.Encode(freshUntil, versions, JsonSerializer.SerializeToUtf8Bytes(value, method.Json));
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {

@@ -34,6 +34,12 @@ public sealed class RedisCacheStoreOptions
     /// </summary>
     public TimeSpan TagRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// An in-process layer (L1) in front of Redis, with its own shorter TTL; off (null) by default. Writes and
+    /// invalidations evict it on every instance through Redis pub/sub, and it keeps serving while Redis is down.
+    /// </summary>
+    public LocalCacheOptions? LocalCache { get; set; }
+
     /// <summary>The clock for the backoff and the health check. Tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -53,6 +59,7 @@ public sealed class RedisCacheStoreOptions
         RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
         RequirePositive(OperationTimeout, nameof(OperationTimeout));
         RequirePositive(TagRetention, nameof(TagRetention));
+        LocalCache?.Validate();
         ArgumentNullException.ThrowIfNull(KeyPrefix, nameof(KeyPrefix));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
