@@ -12,6 +12,7 @@ public abstract class RedisBenchmarkBase
     private RedisServer _redis = null!;
     private RedisCacheStore _store = null!;
     private ConnectionMultiplexer _connection = null!;
+    private readonly List<IDisposable> _disposables = [];
 
     protected string Configuration => _redis.Configuration;
 
@@ -28,9 +29,13 @@ public abstract class RedisBenchmarkBase
         HandWritten = new HandWrittenRedis(_connection.GetDatabase());
     }
 
+    /// <summary>Disposes <paramref name="disposable"/> with the server, after the run.</summary>
+    protected void OnCleanup(IDisposable disposable) => _disposables.Add(disposable);
+
     [BenchmarkDotNet.Attributes.GlobalCleanup]
     public async Task StopRedisAsync()
     {
+        _disposables.ForEach(d => d.Dispose());
         _store.Dispose();
         await _connection.DisposeAsync();
         await _redis.DisposeAsync();

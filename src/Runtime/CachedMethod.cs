@@ -100,6 +100,10 @@ public sealed class CachedMethod<T>
     /// <summary>Cache-aside for a synchronous method.</summary>
     public T Invoke<TState>(CacheStore store, CacheKey key, TState state, Func<TState, T> core)
     {
+        if (store.LocalEntries?.Get(this, key) is { Found: true } local)
+        {
+            return local.Value;
+        }
         CacheLookup<T> lookup = store.Get(this, key);
         if (lookup.Found)
         {
@@ -138,6 +142,10 @@ public sealed class CachedMethod<T>
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
+        if (store.LocalEntries?.Get(this, key) is { Found: true } local)
+        {
+            return Task.FromResult(local.Value);
+        }
         ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
         if (!pending.IsCompletedSuccessfully)
         {
@@ -154,6 +162,10 @@ public sealed class CachedMethod<T>
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+        if (store.LocalEntries?.Get(this, key) is { Found: true } local)
+        {
+            return new ValueTask<T>(local.Value);
         }
         ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
         if (!pending.IsCompletedSuccessfully)

@@ -298,6 +298,22 @@ internal static class Misuses
                 public void InvalidateGetAsync(int id) { }
             }
             """ },
+        { "jitter out of range", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0015:TtlJitterPercent = 80|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "negative fail-safe", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0015:FailSafeSeconds = -1|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
     };
 
     public static string Source(string body) => Usings + body;

@@ -81,7 +81,7 @@ internal static class TestSources
             private static ValueTask<Product> GetAsyncCore(Guid projectId, DateOnly day, string traceId) =>
                 new(new Product(projectId, traceId));
 
-            [CacheResult(60, Tags = new[] { "project:{projectId}", "month:{day:yyyy-MM}", "region:{region}", "{{all}}" })]
+            [CacheResult(60, Tags = new[] { "project:{projectId}", "month:{day:yyyy-MM}", "region:{region}", "{{all}}" }, TtlJitterPercent = 10, FailSafeSeconds = 600)]
             internal static partial int Count(Guid projectId, DateOnly day, Region region);
 
             private static int CountCore(Guid projectId, DateOnly day, Region region) => day.Day;

@@ -15,6 +15,12 @@ public abstract class CacheStore
     private static CacheStore? s_default;
 
     /// <summary>
+    /// A store's in-process layer, if it has one: cached methods read it before calling the store, so its hits cost
+    /// what a memory-store hit costs. The store itself still checks it, for reads that come another way.
+    /// </summary>
+    internal MemoryCacheStore? LocalEntries { get; private protected init; }
+
+    /// <summary>
     /// The process-wide store used by cached methods whose type supplies none. Unless
     /// <see cref="Configure"/> ran first, it is a <see cref="RedisCacheStore"/> when the environment
     /// variable <c>RESULTCACHE_REDIS</c> holds a connection string, and a <see cref="MemoryCacheStore"/> otherwise.

@@ -31,6 +31,7 @@ public sealed class MemoryCacheStore : CacheStore
         Logger = options.Logger ?? throw new ArgumentNullException(nameof(options), "MemoryCacheStoreOptions.Logger must not be null.");
         _maxEntries = options.MaxEntries;
         _tags = new MemoryTagVersions(options.MaxEntries);
+        LocalEntries = this; // cached methods read it without a virtual call
     }
 
     /// <inheritdoc/>

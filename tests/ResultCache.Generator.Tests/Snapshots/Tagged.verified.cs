@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2b673090 = new(
             "Shop.Reports.Count", "2b673090", ttlSeconds: 60, cacheNulls: false,
-            global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+            global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default)) { TtlJitterPercent = 10, FailSafe = global::System.TimeSpan.FromSeconds(600) };
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         internal static partial int Count(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region)

@@ -31,7 +31,8 @@ internal sealed class LocalCacheLayer
     /// <summary>Counts evictions received; a fill from Redis is skipped if one arrived while it was reading.</summary>
     public long Evictions => Volatile.Read(ref _evictions);
 
-    public CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key) => _entries.Get(method, key);
+    /// <summary>The entries; a hit is read from them directly, so it costs what a memory-store hit costs.</summary>
+    public MemoryCacheStore Entries => _entries;
 
     /// <summary>Keeps a value read from Redis, unless an eviction arrived since <paramref name="evictionsBefore"/>.</summary>
     public void Fill<T>(CachedMethod<T> method, CacheKey key, TagVersions localVersions, long evictionsBefore, T value)

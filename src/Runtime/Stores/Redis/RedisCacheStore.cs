@@ -59,6 +59,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _gate = new RedisGate(options.TimeProvider, options.Backoff);
         _tagVersions = new RedisTagVersions(this, options.TagRetention);
         _local = options.LocalCache is { } local ? new LocalCacheLayer(local, options.TimeProvider, options.KeyPrefix) : null;
+        LocalEntries = _local?.Entries;
         // Every half interval, PING a connection that did nothing in the last half: no connection goes a
         // whole interval unverified, so one silently dropped by a NAT or conntrack is found before a request needs it.
         TimeSpan period = options.HealthCheckInterval / 2;
@@ -73,6 +74,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     /// <inheritdoc/>
     public override ILogger Logger => _logger;
+
+    /// <summary>Entries in the local layer; for tests.</summary>
+    internal int LocalCount => _local?.Count ?? 0;
+
+    /// <summary>Evictions the local layer has applied, received ones included; for tests.</summary>
+    internal long LocalEvictions => _local?.Evictions ?? 0;
 
     /// <summary>
     /// Drops the current connection (disposed after in-flight calls had their timeout) and lets the next
@@ -99,11 +106,17 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     /// <inheritdoc/>
     public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key)
     {
-        LocalRead local = default;
-        if (_local is not null && ReadLocal(method, key, out local) is { Found: true } localHit)
+        if (_local is { } local)
         {
-            return localHit;
+            long evictions = local.Evictions;
+            CacheLookup<T> hit = local.Entries.Get(method, key);
+            return hit.Found ? hit : GetFromRedis(method, key, new LocalRead(hit.Versions, evictions));
         }
+        return GetFromRedis(method, key, default);
+    }
+
+    private CacheLookup<T> GetFromRedis<T>(CachedMethod<T> method, CacheKey key, LocalRead local)
+    {
         Admission admission = _gate.Admit();
         if (admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground()))
         {
@@ -140,11 +153,17 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     /// <inheritdoc/>
     public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key)
     {
-        LocalRead local = default;
-        if (_local is not null && ReadLocal(method, key, out local) is { Found: true } localHit)
+        if (_local is { } local)
         {
-            return new ValueTask<CacheLookup<T>>(localHit);
+            long evictions = local.Evictions;
+            CacheLookup<T> hit = local.Entries.Get(method, key);
+            return hit.Found ? new ValueTask<CacheLookup<T>>(hit) : GetFromRedisAsync(method, key, new LocalRead(hit.Versions, evictions));
         }
+        return GetFromRedisAsync(method, key, default);
+    }
+
+    private ValueTask<CacheLookup<T>> GetFromRedisAsync<T>(CachedMethod<T> method, CacheKey key, LocalRead local)
+    {
         Admission admission = _gate.Admit();
         return admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground())
             ? new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss) // gate closed: completes at once, no network
@@ -316,11 +335,14 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             return false;
         }
-        // A thread of its own, used synchronously: a failed connect disposes its client inside the library,
-        // which can block for most of a second, and on a thread-pool thread that stalls every caller.
-        _ = Task.Factory.StartNew(Probe, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        StartProbe();
         return true;
     }
+
+    // A thread of its own, used synchronously: a failed connect disposes its client inside the library,
+    // which can block for most of a second, and on a thread-pool thread that stalls every caller.
+    private void StartProbe() =>
+        _ = Task.Factory.StartNew(Probe, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Probe()
     {
@@ -456,6 +478,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             RedisCacheLog.InvalidationsDropped(_logger, PendingInvalidationCapacity);
         }
+        // A process that only invalidates never reads, so no read would probe: claim the probe when it is due.
+        if (_gate.Admit() == Admission.Probe)
+        {
+            Interlocked.Exchange(ref _firstProbeClaimed, 1);
+            StartProbe();
+        }
     }
 
     private void MarkSuccess() => Volatile.Write(ref _lastSuccess, _clock.NowMilliseconds);
@@ -534,14 +562,6 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // What the local layer said before the Redis read: its tag versions and eviction count, for filling it afterwards.
     private readonly record struct LocalRead(TagVersions Versions, long Evictions);
-
-    private CacheLookup<T> ReadLocal<T>(CachedMethod<T> method, CacheKey key, out LocalRead local)
-    {
-        long evictions = _local!.Evictions;
-        CacheLookup<T> lookup = _local.Get(method, key);
-        local = new LocalRead(lookup.Versions, evictions);
-        return lookup;
-    }
 
     private CacheLookup<T> Decoded<T>(CachedMethod<T> method, CacheKey key, RedisValue raw, TagVersions versions, LocalRead local)
     {

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
+using ResultCache.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ResultCache.Tests;
+
+/// <summary>The Redis store's in-process layer: its hits, its TTL, coherence across instances, and Redis outages.</summary>
+public sealed class LocalCacheTests(ITestOutputHelper output)
+{
+    private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+    private static readonly DateOnly Day = new(2026, 11, 26);
+    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan EvictionLimit = TimeSpan.FromSeconds(5);
+
+    private readonly FakeTimeProvider _time = new();
+    private readonly LogSink _log = new();
+
+    [Fact]
+    public async Task A_local_hit_sends_nothing_to_redis_and_the_local_ttl_is_its_own()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewInstance(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(1, store.LocalCount);
+
+        await redis.CommandAsync(["FLUSHALL"]); // Redis forgets the entry; the local layer still has it
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(1, service.CoreCalls);
+
+        _time.Advance(TimeSpan.FromSeconds(11)); // past the local TTL (10 s), well within the method's (300 s)
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(2, service.CoreCalls); // read through to Redis, which no longer had it
+    }
+
+    [Fact]
+    public async Task Writes_and_invalidations_on_one_instance_evict_the_other_instances_local_copies()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore first = NewInstance(redis);
+        using RedisCacheStore second = NewInstance(redis);
+        var onFirst = new ProjectReports(first);
+        var onSecond = new ProjectReports(second);
+
+        var evictions = new List<TimeSpan>();
+        for (int trial = 0; trial < 60; trial++)
+        {
+            var day = Day.AddDays(trial);
+            await onFirst.GetStatsAsync(Project, day);
+            // A Redis hit, kept locally. A read overlapping an eviction message (here: the first instance's write)
+            // is not kept, to be safe, so read until one is.
+            Assert.True(await Eventually.TrueAsync(async () =>
+            {
+                await onSecond.GetStatsAsync(Project, day);
+                return second.LocalCount > 0;
+            }, EvictionLimit));
+            int secondCalls = onSecond.CoreCalls;
+
+            // Alternate an exact invalidation, a tag invalidation and a fresh write on the first instance.
+            long received = second.LocalEvictions;
+            var elapsed = Stopwatch.StartNew();
+            switch (trial % 3)
+            {
+                case 0:
+                    await onFirst.InvalidateGetStatsAsync(Project, day);
+                    break;
+                case 1:
+                    await first.InvalidateTagAsync($"project:{Project}");
+                    break;
+                default:
+                    // Drop the Redis entry silently (no message), so the first instance misses and writes afresh.
+                    foreach (string key in redis.Keys("rc:ResultCache.Tests.ProjectReports.GetStatsAsync:*"))
+                    {
+                        await redis.Admin.KeyDeleteAsync(key);
+                    }
+                    received = second.LocalEvictions;
+                    elapsed.Restart();
+                    await onFirst.GetStatsAsync(Project, day);
+                    break;
+            }
+            // Spin rather than poll: the figure is the eviction's delay, not a polling interval's.
+            Assert.True(SpinWait.SpinUntil(() => second.LocalEvictions > received, EvictionLimit), $"Trial {trial}: no eviction reached the second instance.");
+            evictions.Add(elapsed.Elapsed);
+
+            if (trial % 3 != 2)
+            {
+                await onSecond.GetStatsAsync(Project, day);
+                Assert.Equal(secondCalls + 1, onSecond.CoreCalls); // its local copy is gone, and Redis's too: a miss
+            }
+        }
+
+        evictions.Sort();
+        ReliabilityReport(evictions);
+        Assert.True(evictions[^1] < TimeSpan.FromSeconds(1), $"The slowest eviction took {evictions[^1]}.");
+    }
+
+    [Fact]
+    public async Task While_redis_is_down_the_local_layer_serves_and_the_subscription_returns_with_redis()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewInstance(redis);
+        var service = new StatsService(store);
+        await service.GetStatsAsync(Project, Day);
+
+        redis.Kill();
+        await service.GetStatsAsync(Project, Day.AddDays(1)); // trips the gate
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
+        Assert.False(store.IsBypassing); // generated code still asks the store: the local layer answers
+        int before = service.CoreCalls;
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(before, service.CoreCalls); // served locally with the gate closed
+
+        await redis.RestartAsync();
+        _time.Advance(Backoff);
+        await service.GetStatsAsync(Project, Day.AddDays(2)); // claims the probe
+        Assert.True(await Eventually.TrueAsync(() => store.Status == RedisStatus.Available, TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, store.LocalCount); // cleared: evictions sent during the outage were missed
+
+        await service.GetStatsAsync(Project, Day); // stored again, locally too
+        using RedisCacheStore other = NewInstance(redis);
+        await new StatsService(other).InvalidateGetStatsAsync(Project, Day);
+        Assert.True(await Eventually.TrueAsync(() => store.LocalCount == 0, EvictionLimit), "The subscription did not come back with Redis.");
+    }
+
+    private void ReliabilityReport(List<TimeSpan> sorted) =>
+        Reliability.ReliabilityReport.Write(output,
+            "| instances | trials | eviction p50 | eviction p95 | eviction max |\n|---:|---:|---:|---:|---:|",
+            $"| 2 | {sorted.Count} | {Ms(sorted[sorted.Count / 2])} | {Ms(sorted[(int)(sorted.Count * 0.95)])} | {Ms(sorted[^1])} |");
+
+    private static string Ms(TimeSpan value) => $"{value.TotalMilliseconds:0.0} ms";
+
+    private RedisCacheStore NewInstance(RedisServer redis) => new(new RedisCacheStoreOptions
+    {
+        Configuration = redis.Configuration,
+        TimeProvider = _time,
+        Logger = _log,
+        Backoff = Backoff,
+        OperationTimeout = TimeSpan.FromSeconds(1),
+        LocalCache = new LocalCacheOptions { Ttl = TimeSpan.FromSeconds(10) },
+    });
+}
