@@ -100,15 +100,17 @@ public sealed class CachedMethod<T>
     /// <summary>Cache-aside for a synchronous method.</summary>
     public T Invoke<TState>(CacheStore store, CacheKey key, TState state, Func<TState, T> core)
     {
+        long start = CacheMetrics.Start();
         if (store.LocalEntries?.Get(this, key) is { Found: true } local)
         {
-            return local.Value;
+            return Hit(start, local.Value);
         }
         CacheLookup<T> lookup = store.Get(this, key);
         if (lookup.Found)
         {
-            return lookup.Value;
+            return Hit(start, lookup.Value);
         }
+        CacheMetrics.Miss(Name);
         while (true)
         {
             var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -121,6 +123,7 @@ public sealed class CachedMethod<T>
             {
                 T value = ComputeOrFallBack(store, key, lookup, state, core);
                 flight.SetResult(value);
+                CacheMetrics.Finish(start, Name, hit: false);
                 return value;
             }
             catch (Exception ex)
@@ -142,18 +145,19 @@ public sealed class CachedMethod<T>
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
+        long start = CacheMetrics.Start();
         if (store.LocalEntries?.Get(this, key) is { Found: true } local)
         {
-            return Task.FromResult(local.Value);
+            return Task.FromResult(Hit(start, local.Value));
         }
         ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
         if (!pending.IsCompletedSuccessfully)
         {
-            return AwaitLookupAsync(store, key, pending, state, core, cancellationToken);
+            return AwaitLookupAsync(store, key, pending, state, core, start, cancellationToken);
         }
         // A ValueTask may be backed by a pooled source, so its result is read exactly once.
         CacheLookup<T> lookup = pending.Result;
-        return lookup.Found ? Task.FromResult(lookup.Value) : MissAsync(store, key, lookup, state, core, cancellationToken);
+        return lookup.Found ? Task.FromResult(Hit(start, lookup.Value)) : MissAsync(store, key, lookup, state, static (s, c) => c(s), core, start, cancellationToken);
     }
 
     /// <summary>Cache-aside for a method returning <see cref="ValueTask{T}"/>; a hit from memory allocates nothing.</summary>
@@ -163,43 +167,44 @@ public sealed class CachedMethod<T>
         {
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
+        long start = CacheMetrics.Start();
         if (store.LocalEntries?.Get(this, key) is { Found: true } local)
         {
-            return new ValueTask<T>(local.Value);
+            return new ValueTask<T>(Hit(start, local.Value));
         }
         ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
         if (!pending.IsCompletedSuccessfully)
         {
-            return AwaitLookupValueAsync(store, key, pending, state, core, cancellationToken);
+            return AwaitLookupValueAsync(store, key, pending, state, core, start, cancellationToken);
         }
         CacheLookup<T> lookup = pending.Result;
-        return lookup.Found ? new ValueTask<T>(lookup.Value) : new ValueTask<T>(MissAsync(store, key, lookup, state, static (s, c) => c(s).AsTask(), core, cancellationToken));
+        return lookup.Found
+            ? new ValueTask<T>(Hit(start, lookup.Value))
+            : new ValueTask<T>(MissAsync(store, key, lookup, state, static (s, c) => c(s).AsTask(), core, start, cancellationToken));
     }
 
-    private async Task<T> AwaitLookupAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core, CancellationToken cancellationToken)
+    private async Task<T> AwaitLookupAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core, long start, CancellationToken cancellationToken)
     {
         CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        return lookup.Found ? lookup.Value : await MissAsync(store, key, lookup, state, core, cancellationToken).ConfigureAwait(false);
+        return lookup.Found ? Hit(start, lookup.Value) : await MissAsync(store, key, lookup, state, static (s, c) => c(s), core, start, cancellationToken).ConfigureAwait(false);
     }
 
     // Pooled, so a Redis hit through a ValueTask method allocates no Task.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> AwaitLookupValueAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core, CancellationToken cancellationToken)
+    private async ValueTask<T> AwaitLookupValueAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core, long start, CancellationToken cancellationToken)
     {
         CacheLookup<T> lookup = await pending.ConfigureAwait(false);
         return lookup.Found
-            ? lookup.Value
-            : await MissAsync(store, key, lookup, state, static (s, c) => c(s).AsTask(), core, cancellationToken).ConfigureAwait(false);
+            ? Hit(start, lookup.Value)
+            : await MissAsync(store, key, lookup, state, static (s, c) => c(s).AsTask(), core, start, cancellationToken).ConfigureAwait(false);
     }
-
-    private Task<T> MissAsync<TState>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, Task<T>> core, CancellationToken cancellationToken) =>
-        MissAsync(store, key, lookup, state, static (s, c) => c(s), core, cancellationToken);
 
     // Single flight: the first miss of a key runs ...Core; misses of the same key meanwhile await its result.
     // A waiter that cancels stops waiting alone. If the leader's own token cancels ...Core, waiters whose
     // tokens are still live run it again rather than inherit someone else's cancellation.
-    private async Task<T> MissAsync<TState, TCore>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, TCore, Task<T>> run, TCore core, CancellationToken cancellationToken)
+    private async Task<T> MissAsync<TState, TCore>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, TCore, Task<T>> run, TCore core, long start, CancellationToken cancellationToken)
     {
+        CacheMetrics.Miss(Name);
         while (true)
         {
             var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -219,6 +224,7 @@ public sealed class CachedMethod<T>
             {
                 T value = await ComputeOrFallBackAsync(store, key, lookup, state, run, core).ConfigureAwait(false);
                 flight.SetResult(value);
+                CacheMetrics.Finish(start, Name, hit: false);
                 return value;
             }
             catch (Exception ex)
@@ -287,4 +293,11 @@ public sealed class CachedMethod<T>
     }
 
     private bool ShouldStore(T value) => value is not null || CacheNulls;
+
+    private T Hit(long start, T value)
+    {
+        CacheMetrics.Hit(Name);
+        CacheMetrics.Finish(start, Name, hit: true);
+        return value;
+    }
 }

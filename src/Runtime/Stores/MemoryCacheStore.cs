@@ -103,7 +103,11 @@ public sealed class MemoryCacheStore : CacheStore
     }
 
     /// <inheritdoc/>
-    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key) => Invalidate(key.Hash);
+    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key)
+    {
+        CacheMetrics.Invalidated("entry");
+        Invalidate(key.Hash);
+    }
 
     internal void Invalidate(UInt128 hash)
     {
@@ -125,7 +129,11 @@ public sealed class MemoryCacheStore : CacheStore
     }
 
     /// <inheritdoc/>
-    public override void InvalidateTagHash(UInt128 tagHash) => _tags.Invalidate(tagHash);
+    public override void InvalidateTagHash(UInt128 tagHash)
+    {
+        CacheMetrics.Invalidated("tag");
+        _tags.Invalidate(tagHash);
+    }
 
     /// <inheritdoc/>
     public override ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default)
@@ -134,7 +142,7 @@ public sealed class MemoryCacheStore : CacheStore
         {
             return ValueTask.FromCanceled(cancellationToken);
         }
-        _tags.Invalidate(tagHash);
+        InvalidateTagHash(tagHash);
         return ValueTask.CompletedTask;
     }
 

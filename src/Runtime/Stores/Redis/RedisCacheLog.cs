@@ -28,4 +28,7 @@ internal static partial class RedisCacheLog
 
     [LoggerMessage(8, LogLevel.Error, "More than {Capacity} invalidations arrived while Redis was unreachable; the ones past that were dropped, so their entries may be served until their TTL ends.")]
     public static partial void InvalidationsDropped(ILogger logger, int capacity);
+
+    [LoggerMessage(9, LogLevel.Information, "Redis connection reset; the next probe connects afresh (the old connection is disposed once in-flight calls had their timeout).")]
+    public static partial void ConnectionReset(ILogger logger);
 }

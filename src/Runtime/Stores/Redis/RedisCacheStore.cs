@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -30,7 +31,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly RedisTagVersions _tagVersions;
     private readonly LocalCacheLayer? _local;
     private readonly PendingInvalidations _pending = new(PendingInvalidationCapacity);
-    private ConnectionMultiplexer? _connection;
+    private readonly IConnectionMultiplexer? _external;
+    private IConnectionMultiplexer? _connection;
     private long _lastSuccess;
     private int _firstProbeClaimed;
     private int _reportedDown;
@@ -49,6 +51,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _configuration = options.Validate();
+        _external = options.Connection;
         _keyPrefix = options.KeyPrefix;
         _backoff = options.Backoff;
         _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
@@ -60,6 +63,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _tagVersions = new RedisTagVersions(this, options.TagRetention);
         _local = options.LocalCache is { } local ? new LocalCacheLayer(local, options.TimeProvider, options.KeyPrefix) : null;
         LocalEntries = _local?.Entries;
+        CacheMetrics.Track(this, _keyPrefix);
         // Every half interval, PING a connection that did nothing in the last half: no connection goes a
         // whole interval unverified, so one silently dropped by a NAT or conntrack is found before a request needs it.
         TimeSpan period = options.HealthCheckInterval / 2;
@@ -70,7 +74,19 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     public RedisStatus Status => _gate.Status;
 
     /// <inheritdoc/>
-    public override bool IsBypassing => _local is null && _gate.IsBypassing; // the local layer serves even while Redis is down
+    public override bool IsBypassing
+    {
+        get
+        {
+            // The local layer serves even while Redis is down, so with one the store never bypasses as a whole.
+            bool bypassing = _local is null && _gate.IsBypassing;
+            if (bypassing)
+            {
+                CacheMetrics.StoreBypass(_keyPrefix);
+            }
+            return bypassing;
+        }
+    }
 
     /// <inheritdoc/>
     public override ILogger Logger => _logger;
@@ -120,9 +136,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         Admission admission = _gate.Admit();
         if (admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground()))
         {
+            CacheMetrics.Bypass(method.Name);
             return CacheLookup<T>.Miss;
         }
-        ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
+        IConnectionMultiplexer? connection = Volatile.Read(ref _connection);
         if (connection is null && admission == Admission.Probe)
         {
             connection = Connect(admission, () => ConnectionMultiplexer.Connect(_configuration));
@@ -137,12 +154,15 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return ReadAsync(connection, method, key, admission, local).AsTask().GetAwaiter().GetResult();
         }
         RedisValue raw;
+        using Activity? activity = CacheActivities.Start("get", method.Name);
         try
         {
             raw = connection.GetDatabase().StringGet(KeyFor(method, key.Hash));
+            activity?.SetTag("cache.hit", !raw.IsNull);
         }
         catch (Exception ex)
         {
+            CacheActivities.Fail(activity, ex);
             OnFailure(connection, admission, ex, method.Name, key.Hash);
             return CacheLookup<T>.Miss;
         }
@@ -165,21 +185,25 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private ValueTask<CacheLookup<T>> GetFromRedisAsync<T>(CachedMethod<T> method, CacheKey key, LocalRead local)
     {
         Admission admission = _gate.Admit();
-        return admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground())
-            ? new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss) // gate closed: completes at once, no network
-            : ConnectAndReadAsync(method, key, admission, local);
+        if (admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground()))
+        {
+            CacheMetrics.Bypass(method.Name);
+            return new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss); // gate closed: completes at once, no network
+        }
+        return ConnectAndReadAsync(method, key, admission, local);
     }
 
     /// <inheritdoc/>
     public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
         _local?.Keep(method, key, value);
-        ConnectionMultiplexer? connection = ConnectionForWrite();
+        IConnectionMultiplexer? connection = ConnectionForWrite();
         TimeSpan ttl = method.NextTtl();
         if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions, ttl) is not { } payload)
         {
             return;
         }
+        using Activity? activity = CacheActivities.Start("set", method.Name);
         try
         {
             string redisKey = KeyFor(method, key.Hash);
@@ -189,6 +213,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         catch (Exception ex)
         {
+            CacheActivities.Fail(activity, ex);
             OnFailure(connection, Admission.Use, ex, method.Name, key.Hash);
         }
     }
@@ -197,12 +222,13 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     public override async ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
         _local?.Keep(method, key, value);
-        ConnectionMultiplexer? connection = ConnectionForWrite();
+        IConnectionMultiplexer? connection = ConnectionForWrite();
         TimeSpan ttl = method.NextTtl();
         if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions, ttl) is not { } payload)
         {
             return;
         }
+        using Activity? activity = CacheActivities.Start("set", method.Name);
         try
         {
             string redisKey = KeyFor(method, key.Hash);
@@ -212,26 +238,49 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         catch (Exception ex)
         {
+            CacheActivities.Fail(activity, ex);
             OnFailure(connection, Admission.Use, ex, method.Name, key.Hash);
         }
     }
 
     /// <inheritdoc/>
-    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key) => Delete(KeyFor(method, key.Hash));
+    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key)
+    {
+        CacheMetrics.Invalidated("entry");
+        Delete(KeyFor(method, key.Hash));
+    }
 
     /// <inheritdoc/>
-    public override ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default) =>
-        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : DeleteAsync(KeyFor(method, key.Hash));
+    public override ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+        CacheMetrics.Invalidated("entry");
+        return DeleteAsync(KeyFor(method, key.Hash));
+    }
 
     // Invalidating a tag deletes its version key: the next read gives the tag a fresh random version, so
     // every entry stored under an older one misses. One DEL, whatever the number of entries, and DEL
     // still works when Redis is out of memory.
     /// <inheritdoc/>
-    public override void InvalidateTagHash(UInt128 tagHash) => Delete(TagKeyFor(tagHash));
+    public override void InvalidateTagHash(UInt128 tagHash)
+    {
+        CacheMetrics.Invalidated("tag");
+        Delete(TagKeyFor(tagHash));
+    }
 
     /// <inheritdoc/>
-    public override ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default) =>
-        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : DeleteAsync(TagKeyFor(tagHash));
+    public override ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+        CacheMetrics.Invalidated("tag");
+        return DeleteAsync(TagKeyFor(tagHash));
+    }
 
     /// <summary>Stops the health check and closes the connection.</summary>
     public void Dispose()
@@ -241,14 +290,19 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return;
         }
         _healthCheck.Dispose();
-        Interlocked.Exchange(ref _connection, null)?.Dispose();
+        CacheMetrics.Untrack(this);
+        IConnectionMultiplexer? connection = Interlocked.Exchange(ref _connection, null);
+        if (connection != _external)
+        {
+            connection?.Dispose();
+        }
     }
 
     // Pooled: the state machine is reused across calls, so a Redis read allocates no Task of its own.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<CacheLookup<T>> ConnectAndReadAsync<T>(CachedMethod<T> method, CacheKey key, Admission admission, LocalRead local)
     {
-        ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
+        IConnectionMultiplexer? connection = Volatile.Read(ref _connection);
         if (connection is null && admission == Admission.Probe)
         {
             connection = await ConnectAsync(admission).ConfigureAwait(false);
@@ -261,11 +315,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheLookup<T>> ReadAsync<T>(ConnectionMultiplexer connection, CachedMethod<T> method, CacheKey key, Admission admission, LocalRead local)
+    private async ValueTask<CacheLookup<T>> ReadAsync<T>(IConnectionMultiplexer connection, CachedMethod<T> method, CacheKey key, Admission admission, LocalRead local)
     {
         IDatabase database = connection.GetDatabase();
         RedisValue raw;
         TagVersions versions = default;
+        using Activity? activity = CacheActivities.Start("get", method.Name);
         try
         {
             // All GETs are sent before the first await: one round trip, and single-key commands only, so it works on a cluster.
@@ -276,9 +331,11 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             {
                 versions = await _tagVersions.CompleteAsync(database, key.Tags, tagReads).ConfigureAwait(false);
             }
+            activity?.SetTag("cache.hit", !raw.IsNull);
         }
         catch (Exception ex)
         {
+            CacheActivities.Fail(activity, ex);
             OnFailure(connection, admission, ex, method.Name, key.Hash);
             return CacheLookup<T>.Miss;
         }
@@ -286,11 +343,11 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         return Decoded(method, key, raw, versions, local);
     }
 
-    private ConnectionMultiplexer? Connect(Admission admission, Func<ConnectionMultiplexer> connect)
+    private IConnectionMultiplexer? Connect(Admission admission, Func<IConnectionMultiplexer> connect)
     {
         try
         {
-            return Publish(connect());
+            return Publish(_external ?? connect());
         }
         catch (Exception ex)
         {
@@ -299,11 +356,11 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    private async Task<ConnectionMultiplexer?> ConnectAsync(Admission admission)
+    private async Task<IConnectionMultiplexer?> ConnectAsync(Admission admission)
     {
         try
         {
-            return Publish(await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false));
+            return Publish(_external ?? await ConnectionMultiplexer.ConnectAsync(_configuration).ConfigureAwait(false));
         }
         catch (Exception ex)
         {
@@ -312,11 +369,14 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    private ConnectionMultiplexer? Publish(ConnectionMultiplexer connection)
+    private IConnectionMultiplexer? Publish(IConnectionMultiplexer connection)
     {
         if (Volatile.Read(ref _disposed) != 0 || Interlocked.CompareExchange(ref _connection, connection, null) is not null)
         {
-            connection.Dispose();
+            if (connection != _external)
+            {
+                connection.Dispose();
+            }
             return Volatile.Read(ref _connection);
         }
         if (_local is { } local)
@@ -339,6 +399,20 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Starts a probe now if one is due (never connected, or the backoff is over), so a store nobody has called yet
+    /// connects; returns whether one is in flight. For the health check.
+    /// </summary>
+    internal bool EnsureProbing()
+    {
+        if (_gate.Admit() == Admission.Probe)
+        {
+            Interlocked.Exchange(ref _firstProbeClaimed, 1);
+            StartProbe();
+        }
+        return _gate.Status == RedisStatus.Probing;
+    }
+
     // A thread of its own, used synchronously: a failed connect disposes its client inside the library,
     // which can block for most of a second, and on a thread-pool thread that stalls every caller.
     private void StartProbe() =>
@@ -346,7 +420,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     private void Probe()
     {
-        ConnectionMultiplexer? connection = Volatile.Read(ref _connection) ?? Connect(Admission.Probe, () => ConnectionMultiplexer.Connect(_configuration));
+        IConnectionMultiplexer? connection = Volatile.Read(ref _connection) ?? Connect(Admission.Probe, () => ConnectionMultiplexer.Connect(_configuration));
         if (connection is null || !ReplayedBeforeProbe(connection, Admission.Probe))
         {
             return;
@@ -365,7 +439,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // The write re-fetches the connection instead of reusing the read's: if the read (or any other call)
     // tripped the gate meanwhile, there is none, and nothing is written to a connection known dead.
-    private ConnectionMultiplexer? ConnectionForWrite() =>
+    private IConnectionMultiplexer? ConnectionForWrite() =>
         _gate.Status == RedisStatus.Available ? Volatile.Read(ref _connection) : null;
 
     private void OnSuccess(Admission admission)
@@ -387,13 +461,13 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // Invalidations that could not reach Redis are deleted by the probe before it reads, and so before the
     // gate opens: no caller of this process reads an entry it invalidated. If that fails, the gate stays closed.
-    private bool ReplayedBeforeProbe(ConnectionMultiplexer connection, Admission admission) =>
+    private bool ReplayedBeforeProbe(IConnectionMultiplexer connection, Admission admission) =>
         admission != Admission.Probe || _pending.IsEmpty || ReplayAsync(connection, admission).GetAwaiter().GetResult();
 
-    private ValueTask<bool> ReplayedBeforeProbeAsync(ConnectionMultiplexer connection, Admission admission) =>
+    private ValueTask<bool> ReplayedBeforeProbeAsync(IConnectionMultiplexer connection, Admission admission) =>
         admission != Admission.Probe || _pending.IsEmpty ? new ValueTask<bool>(true) : new ValueTask<bool>(ReplayAsync(connection, admission));
 
-    private async Task<bool> ReplayAsync(ConnectionMultiplexer connection, Admission admission)
+    private async Task<bool> ReplayAsync(IConnectionMultiplexer connection, Admission admission)
     {
         string[] keys = _pending.TakeAll();
         try
@@ -424,7 +498,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private void Delete(string redisKey)
     {
         _local?.Evict(redisKey);
-        ConnectionMultiplexer? connection = ConnectionForWrite();
+        IConnectionMultiplexer? connection = ConnectionForWrite();
         if (connection is null)
         {
             Remember(redisKey);
@@ -445,7 +519,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private async ValueTask DeleteAsync(string redisKey)
     {
         _local?.Evict(redisKey);
-        ConnectionMultiplexer? connection = ConnectionForWrite();
+        IConnectionMultiplexer? connection = ConnectionForWrite();
         if (connection is null)
         {
             Remember(redisKey);
@@ -463,7 +537,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    private void OnInvalidationFailure(ConnectionMultiplexer connection, string redisKey, Exception ex)
+    private void OnInvalidationFailure(IConnectionMultiplexer connection, string redisKey, Exception ex)
     {
         if (RedisFaults.IsConnectionFault(ex))
         {
@@ -488,8 +562,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     private void MarkSuccess() => Volatile.Write(ref _lastSuccess, _clock.NowMilliseconds);
 
-    private void OnFailure(ConnectionMultiplexer? connection, Admission admission, Exception ex, string? method, UInt128 key)
+    private void OnFailure(IConnectionMultiplexer? connection, Admission admission, Exception ex, string? method, UInt128 key)
     {
+        CacheMetrics.Error(RedisFaults.IsConnectionFault(ex) ? "connection" : "server");
         if (!RedisFaults.IsConnectionFault(ex))
         {
             // Redis answered (WRONGTYPE, OOM, ...): the link is fine, so this is a miss, not a reason to back off.
@@ -519,7 +594,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     private void OnHealthCheckTimer()
     {
-        ConnectionMultiplexer? connection = Volatile.Read(ref _connection);
+        IConnectionMultiplexer? connection = Volatile.Read(ref _connection);
         if (connection is null || _gate.Status != RedisStatus.Available ||
             _clock.NowMilliseconds - Volatile.Read(ref _lastSuccess) < _healthCheckMilliseconds)
         {
@@ -528,7 +603,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _ = PingAsync(connection);
     }
 
-    private async Task PingAsync(ConnectionMultiplexer connection)
+    private async Task PingAsync(IConnectionMultiplexer connection)
     {
         try
         {
@@ -549,14 +624,19 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     // sockets, and must happen even under a test clock. The client's maintainers warn against disposing
     // a multiplexer under callers still using it. Dispose can block for most of a second on a broken
     // link, so it too runs on a thread of its own.
-    private void Retire(ConnectionMultiplexer? connection)
+    private void Retire(IConnectionMultiplexer? connection)
     {
         if (connection is null)
         {
             return;
         }
+        RedisCacheLog.ConnectionReset(_logger);
+        if (connection == _external)
+        {
+            return; // the application owns it; the next probe simply uses it again
+        }
         _ = Task.Delay(_disposeGrace).ContinueWith(
-            static (_, state) => ((ConnectionMultiplexer)state!).Dispose(), connection, CancellationToken.None,
+            static (_, state) => ((IConnectionMultiplexer)state!).Dispose(), connection, CancellationToken.None,
             TaskContinuationOptions.LongRunning, TaskScheduler.Default);
     }
 
@@ -573,7 +653,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         return lookup;
     }
 
-    private void Announce(ConnectionMultiplexer connection, string redisKey)
+    private void Announce(IConnectionMultiplexer connection, string redisKey)
     {
         if (_local is { } local)
         {
@@ -582,7 +662,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     // Each new connection subscribes again; the client itself resubscribes after its own reconnects.
-    private void Subscribe(ConnectionMultiplexer connection, LocalCacheLayer local)
+    private void Subscribe(IConnectionMultiplexer connection, LocalCacheLayer local)
     {
         try
         {
@@ -613,6 +693,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
+            CacheMetrics.Error("serialization");
             RedisCacheLog.Undeserializable(_logger, method.Name, key.ToString("x32", CultureInfo.InvariantCulture), ex);
             return miss;
         }
@@ -633,6 +714,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
+            CacheMetrics.Error("serialization");
             RedisCacheLog.Unserializable(_logger, method.Name, ex);
             return null;
         }

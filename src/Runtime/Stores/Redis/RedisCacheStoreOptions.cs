@@ -13,6 +13,13 @@ public sealed class RedisCacheStoreOptions
     /// <summary>Parsed client options, for what a connection string cannot say. Set this or <see cref="Configuration"/>.</summary>
     public ConfigurationOptions? ConfigurationOptions { get; set; }
 
+    /// <summary>
+    /// A connection the application already has (for example the <c>IConnectionMultiplexer</c> in its container).
+    /// Set this, <see cref="Configuration"/> or <see cref="ConfigurationOptions"/>. The store then never disposes or
+    /// replaces it, and the connection's own settings govern its timeouts and retries.
+    /// </summary>
+    public IConnectionMultiplexer? Connection { get; set; }
+
     /// <summary>Put before every key, so several applications can share one Redis. Default <c>"rc:"</c>.</summary>
     public string KeyPrefix { get; set; } = "rc:";
 
@@ -49,10 +56,10 @@ public sealed class RedisCacheStoreOptions
     /// <summary>Checks every setting and returns the client options the store connects with.</summary>
     internal ConfigurationOptions Validate()
     {
-        if (Configuration is null == ConfigurationOptions is null)
+        if ((Configuration is null ? 0 : 1) + (ConfigurationOptions is null ? 0 : 1) + (Connection is null ? 0 : 1) != 1)
         {
             throw new ArgumentException(
-                "Set exactly one of RedisCacheStoreOptions.Configuration (a connection string such as \"localhost:6379\") or RedisCacheStoreOptions.ConfigurationOptions.");
+                "Set exactly one of RedisCacheStoreOptions.Configuration (a connection string such as \"localhost:6379\"), ConfigurationOptions, or Connection (a connection the application owns).");
         }
         RequirePositive(Backoff, nameof(Backoff));
         RequirePositive(HealthCheckInterval, nameof(HealthCheckInterval));
@@ -65,6 +72,10 @@ public sealed class RedisCacheStoreOptions
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
 
         ConfigurationOptions options;
+        if (Connection is not null)
+        {
+            return new ConfigurationOptions(); // not used: the application's connection is
+        }
         if (ConfigurationOptions is { } given)
         {
             options = given.Clone();

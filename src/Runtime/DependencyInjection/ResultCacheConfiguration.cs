@@ -1,0 +1,105 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace ResultCache;
+
+/// <summary>
+/// Binds the <c>ResultCache</c> section by hand: no reflection, so it works under trimming and Native AOT, and every
+/// key is known, so a misspelt or malformed one fails the start with its path instead of being ignored.
+/// </summary>
+internal static class ResultCacheConfiguration
+{
+    private static readonly string[] s_rootKeys = ["Redis", "Memory", nameof(ResultCacheOptions.UseRegisteredConnectionMultiplexer)];
+    private static readonly string[] s_redisKeys =
+    [
+        nameof(RedisCacheStoreOptions.Configuration), nameof(RedisCacheStoreOptions.KeyPrefix), nameof(RedisCacheStoreOptions.Backoff),
+        nameof(RedisCacheStoreOptions.HealthCheckInterval), nameof(RedisCacheStoreOptions.ConnectTimeout), nameof(RedisCacheStoreOptions.OperationTimeout),
+        nameof(RedisCacheStoreOptions.TagRetention), nameof(RedisCacheStoreOptions.LocalCache),
+    ];
+    private static readonly string[] s_memoryKeys = [nameof(MemoryCacheStoreOptions.MaxEntries)];
+    private static readonly string[] s_localKeys = [nameof(LocalCacheOptions.Ttl), nameof(LocalCacheOptions.MaxEntries)];
+
+    public static void Bind(IConfiguration section, ResultCacheOptions options)
+    {
+        RequireKnown(section, s_rootKeys);
+        if (section[nameof(ResultCacheOptions.UseRegisteredConnectionMultiplexer)] is { } useRegistered)
+        {
+            options.UseRegisteredConnectionMultiplexer = Parse<bool>(section, nameof(ResultCacheOptions.UseRegisteredConnectionMultiplexer), useRegistered,
+                bool.TryParse, "true or false");
+        }
+
+        IConfigurationSection redis = section.GetSection("Redis");
+        RequireKnown(redis, s_redisKeys);
+        RedisCacheStoreOptions r = options.Redis;
+        r.Configuration = redis[nameof(r.Configuration)] ?? r.Configuration;
+        r.KeyPrefix = redis[nameof(r.KeyPrefix)] ?? r.KeyPrefix;
+        r.Backoff = Duration(redis, nameof(r.Backoff)) ?? r.Backoff;
+        r.HealthCheckInterval = Duration(redis, nameof(r.HealthCheckInterval)) ?? r.HealthCheckInterval;
+        r.ConnectTimeout = Duration(redis, nameof(r.ConnectTimeout)) ?? r.ConnectTimeout;
+        r.OperationTimeout = Duration(redis, nameof(r.OperationTimeout)) ?? r.OperationTimeout;
+        r.TagRetention = Duration(redis, nameof(r.TagRetention)) ?? r.TagRetention;
+
+        IConfigurationSection local = redis.GetSection(nameof(r.LocalCache));
+        RequireKnown(local, s_localKeys);
+        if (local.GetChildren().Any())
+        {
+            r.LocalCache ??= new LocalCacheOptions();
+            r.LocalCache.Ttl = Duration(local, nameof(LocalCacheOptions.Ttl)) ?? r.LocalCache.Ttl;
+            r.LocalCache.MaxEntries = Count(local, nameof(LocalCacheOptions.MaxEntries)) ?? r.LocalCache.MaxEntries;
+        }
+
+        IConfigurationSection memory = section.GetSection("Memory");
+        RequireKnown(memory, s_memoryKeys);
+        options.Memory.MaxEntries = Count(memory, nameof(MemoryCacheStoreOptions.MaxEntries)) ?? options.Memory.MaxEntries;
+    }
+
+    private delegate bool TryParse<T>(string text, out T value);
+
+    // "00:00:30" (a TimeSpan) or "30s", "500ms", "2m", "1h", "7d".
+    private static TimeSpan? Duration(IConfiguration section, string key) =>
+        section[key] is { } text ? Parse<TimeSpan>(section, key, text, TryParseDuration, "a duration such as \"00:00:30\", \"30s\" or \"500ms\"") : null;
+
+    private static int? Count(IConfiguration section, string key) =>
+        section[key] is { } text
+            ? Parse(section, key, text, (string t, out int v) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v), "a whole number")
+            : null;
+
+    private static T Parse<T>(IConfiguration section, string key, string text, TryParse<T> tryParse, string expected) =>
+        tryParse(text.Trim(), out T value)
+            ? value
+            : throw new InvalidOperationException($"Configuration value {PathOf(section, key)} = \"{text}\" is not valid: write {expected}.");
+
+    private static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value))
+        {
+            return true;
+        }
+        (string suffix, double unit)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
+        foreach ((string suffix, double unit) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) &&
+                double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double amount))
+            {
+                value = TimeSpan.FromSeconds(amount * unit);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void RequireKnown(IConfiguration section, string[] known)
+    {
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException(
+                    $"Configuration key {child.Path} is not a ResultCache setting. Known here: {string.Join(", ", known)}.");
+            }
+        }
+    }
+
+    private static string PathOf(IConfiguration section, string key) =>
+        section is IConfigurationSection named ? named.Path + ":" + key : key;
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ResultCache;
+
+/// <summary>
+/// Healthy while Redis is reachable (or the store is in process); Degraded while the gate is closed, when cached
+/// methods run uncached; Healthy again once it reopens. Register it with
+/// <c>services.AddHealthChecks().AddCheck&lt;ResultCacheHealthCheck&gt;("resultcache")</c>.
+/// </summary>
+public sealed class ResultCacheHealthCheck(CacheStore store) : IHealthCheck
+{
+    /// <inheritdoc/>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (store is not RedisCacheStore redis)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy("Caching in process."));
+        }
+        var data = new Dictionary<string, object> { ["status"] = redis.Status.ToString() };
+        return Task.FromResult(redis.Status switch
+        {
+            RedisStatus.Available => HealthCheckResult.Healthy("Redis is reachable.", data),
+            _ when redis.EnsureProbing() => HealthCheckResult.Degraded("Redis is not connected yet or is being probed; cached methods run uncached meanwhile.", data: data),
+            _ => HealthCheckResult.Degraded("Redis is unreachable; cached methods run uncached until it returns.", data: data),
+        });
+    }
+}

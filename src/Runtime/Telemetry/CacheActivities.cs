@@ -1,0 +1,32 @@
+using System.Diagnostics;
+
+namespace ResultCache;
+
+/// <summary>Spans around Redis operations. <see cref="Start"/> returns null, at the cost of one check, when nobody listens.</summary>
+internal static class CacheActivities
+{
+    private static readonly ActivitySource s_source = new(ResultCacheTelemetry.ActivitySourceName, typeof(CacheActivities).Assembly.GetName().Version?.ToString(3));
+
+    public static Activity? Start(string operation, string? method)
+    {
+        if (!s_source.HasListeners())
+        {
+            return null;
+        }
+        Activity? activity = s_source.StartActivity("cache " + operation, ActivityKind.Client);
+        activity?.SetTag("db.system.name", "redis");
+        activity?.SetTag("cache.operation", operation);
+        if (method is not null)
+        {
+            activity?.SetTag(CacheMetrics.MethodTag, method);
+        }
+        return activity;
+    }
+
+    /// <summary>Marks a span as failed with the exception's type; callers never see the exception itself.</summary>
+    public static void Fail(Activity? activity, Exception exception)
+    {
+        activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+        activity?.SetTag("error.type", exception.GetType().Name);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace ResultCache;
+
+/// <summary>
+/// The instruments. Names follow OpenTelemetry's <c>cache.*</c> style; every count carries the method
+/// (<c>cache.method</c>) where there is one. Each recording site checks <c>Enabled</c> first, so an unobserved
+/// instrument costs a field read.
+/// </summary>
+internal static class CacheMetrics
+{
+    public const string MethodTag = "cache.method";
+
+    private static readonly Meter s_meter = new(ResultCacheTelemetry.MeterName, typeof(CacheMetrics).Assembly.GetName().Version?.ToString(3));
+    private static readonly ConcurrentDictionary<RedisCacheStore, string> s_stores = new();
+
+    public static readonly Counter<long> Hits = s_meter.CreateCounter<long>("cache.hits", "{hit}", "Calls answered from the cache.");
+    public static readonly Counter<long> Misses = s_meter.CreateCounter<long>("cache.misses", "{miss}", "Calls that ran ...Core because the cache had no value.");
+    public static readonly Counter<long> Bypasses = s_meter.CreateCounter<long>("cache.bypasses", "{call}", "Calls that ran ...Core without the cache because the Redis gate was closed.");
+    public static readonly Counter<long> Errors = s_meter.CreateCounter<long>("cache.errors", "{error}", "Cache faults by kind (error.type: connection, server, serialization); callers never see them.");
+    public static readonly Counter<long> Invalidations = s_meter.CreateCounter<long>("cache.invalidations", "{invalidation}", "Invalidations by kind (cache.invalidation.kind: entry, tag).");
+    public static readonly Histogram<double> Duration = s_meter.CreateHistogram<double>("cache.duration", "s", "Duration of cached calls, by method and result (cache.result: hit, miss).");
+
+    // A field, not a static constructor: the class stays beforefieldinit, so hot paths read its fields without init checks.
+    private static readonly ObservableGauge<int> s_gates = s_meter.CreateObservableGauge("cache.redis.gate.state", ObserveGates, "{state}",
+        "The Redis gate of each store (cache.store: its key prefix): 0 available, 1 unavailable, 2 probing.");
+
+    public static void Hit(string method) => Count(Hits, method);
+
+    public static void Miss(string method) => Count(Misses, method);
+
+    public static void Bypass(string method) => Count(Bypasses, method);
+
+    /// <summary>A bypass decided before any method was known (generated code asks the store first).</summary>
+    public static void StoreBypass(string keyPrefix)
+    {
+        if (Bypasses.Enabled)
+        {
+            Bypasses.Add(1, new KeyValuePair<string, object?>("cache.store", keyPrefix));
+        }
+    }
+
+    public static void Error(string kind)
+    {
+        if (Errors.Enabled)
+        {
+            Errors.Add(1, new KeyValuePair<string, object?>("error.type", kind));
+        }
+    }
+
+    public static void Invalidated(string kind)
+    {
+        if (Invalidations.Enabled)
+        {
+            Invalidations.Add(1, new KeyValuePair<string, object?>("cache.invalidation.kind", kind));
+        }
+    }
+
+    /// <summary>A start timestamp when the duration is observed, else 0.</summary>
+    public static long Start() => Duration.Enabled ? Stopwatch.GetTimestamp() : 0;
+
+    public static void Finish(long start, string method, bool hit)
+    {
+        if (start != 0)
+        {
+            Duration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds,
+                new KeyValuePair<string, object?>(MethodTag, method), new KeyValuePair<string, object?>("cache.result", hit ? "hit" : "miss"));
+        }
+    }
+
+    public static void Track(RedisCacheStore store, string keyPrefix) => s_stores[store] = keyPrefix;
+
+    public static void Untrack(RedisCacheStore store) => s_stores.TryRemove(store, out _);
+
+    private static void Count(Counter<long> counter, string method)
+    {
+        if (counter.Enabled)
+        {
+            counter.Add(1, new KeyValuePair<string, object?>(MethodTag, method));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> ObserveGates() =>
+        s_stores.Select(pair => new Measurement<int>((int)pair.Key.Status switch
+        {
+            (int)RedisStatus.Available => 0,
+            (int)RedisStatus.Probing => 2,
+            _ => 1,
+        }, new KeyValuePair<string, object?>("cache.store", pair.Value)));
+}

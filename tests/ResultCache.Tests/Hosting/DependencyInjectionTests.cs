@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ResultCache.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace ResultCache.Tests.Hosting;
+
+/// <summary>AddResultCache: configuration binding, start-up validation, per-container stores and connection ownership.</summary>
+public sealed class DependencyInjectionTests
+{
+    private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+    private static readonly DateOnly Day = new(2026, 11, 26);
+
+    [Fact]
+    public async Task The_ResultCache_section_configures_a_redis_store_owned_by_the_container()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        IHost host = Build(new()
+        {
+            ["ResultCache:Redis:Configuration"] = redis.Configuration,
+            ["ResultCache:Redis:KeyPrefix"] = "app1:",
+            ["ResultCache:Redis:Backoff"] = "10s",
+            ["ResultCache:Redis:OperationTimeout"] = "00:00:01.500",
+            ["ResultCache:Redis:LocalCache:Ttl"] = "5s",
+        });
+        await host.StartAsync();
+
+        Assert.IsType<RedisCacheStore>(host.Services.GetRequiredService<CacheStore>());
+        ResultCacheOptions options = host.Services.GetRequiredService<IOptions<ResultCacheOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(10), options.Redis.Backoff);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Redis.OperationTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.Redis.LocalCache!.Ttl);
+        var service = host.Services.GetRequiredService<StatsService>();
+        await service.GetStatsAsync(Project, Day);
+        Assert.StartsWith("app1:", Assert.Single(redis.Keys()));
+        long connected = await redis.ConnectedClientsAsync();
+
+        await host.StopAsync();
+        host.Dispose(); // the container disposes the store, which closes its connection
+        Assert.True(await Eventually.TrueAsync(async () => await redis.ConnectedClientsAsync() < connected, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Without_redis_settings_the_embedded_store_is_registered()
+    {
+        using IHost host = Build(new() { ["ResultCache:Memory:MaxEntries"] = "500" });
+        await host.StartAsync();
+
+        Assert.IsType<MemoryCacheStore>(host.Services.GetRequiredService<CacheStore>());
+        Assert.Equal(500, host.Services.GetRequiredService<IOptions<ResultCacheOptions>>().Value.Memory.MaxEntries);
+    }
+
+    [Theory]
+    [InlineData("ResultCache:Redis:Backoff", "0s", "Backoff must be positive")]
+    [InlineData("ResultCache:Redis:OperationTimeout", "-2s", "OperationTimeout must be positive")]
+    [InlineData("ResultCache:Redis:Backoff", "soon", "ResultCache:Redis:Backoff = \"soon\" is not valid")]
+    [InlineData("ResultCache:Redis:Backof", "30s", "ResultCache:Redis:Backof is not a ResultCache setting")]
+    [InlineData("ResultCache:Redis:Configuration", "localhost:notaport", "names no endpoint")]
+    [InlineData("ResultCache:Memory:MaxEntries", "0", "MaxEntries is 0; it must be at least 1")]
+    public async Task A_bad_setting_fails_the_host_start_with_a_message_that_names_it(string key, string value, string message)
+    {
+        var settings = new Dictionary<string, string?> { [key] = value };
+        if (!key.EndsWith("Configuration", StringComparison.Ordinal) && key.Contains(":Redis:", StringComparison.Ordinal))
+        {
+            settings["ResultCache:Redis:Configuration"] = "127.0.0.1:6390";
+        }
+        using IHost host = Build(settings);
+
+        Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.True(failure.Message.Contains(message, StringComparison.Ordinal), failure.ToString());
+    }
+
+    [Fact]
+    public async Task Two_hosts_in_one_process_keep_separate_stores()
+    {
+        using IHost first = Build(new());
+        using IHost second = Build(new());
+        await first.StartAsync();
+        await second.StartAsync();
+        var onFirst = first.Services.GetRequiredService<StatsService>();
+        var onSecond = second.Services.GetRequiredService<StatsService>();
+
+        await onFirst.GetStatsAsync(Project, Day);
+        await onSecond.GetStatsAsync(Project, Day);
+        await onFirst.GetStatsAsync(Project, Day);
+
+        Assert.NotSame(first.Services.GetRequiredService<CacheStore>(), second.Services.GetRequiredService<CacheStore>());
+        Assert.NotSame(CacheStore.Default, first.Services.GetRequiredService<CacheStore>());
+        Assert.Equal(1, onFirst.CoreCalls);  // its second call hit its own store
+        Assert.Equal(1, onSecond.CoreCalls); // the first host's entry was not visible here
+    }
+
+    [Fact]
+    public async Task The_applications_registered_connection_is_used_and_left_open()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        ConnectionMultiplexer appConnection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        IHost host = Build(new() { ["ResultCache:UseRegisteredConnectionMultiplexer"] = "true" },
+            services => services.AddSingleton<IConnectionMultiplexer>(appConnection));
+        await host.StartAsync();
+
+        var service = host.Services.GetRequiredService<StatsService>();
+        await service.GetStatsAsync(Project, Day);
+        await service.GetStatsAsync(Project, Day);
+        Assert.Equal(1, service.CoreCalls);
+        Assert.Single(redis.Keys());
+
+        ((IDisposable)host.Services.GetRequiredService<CacheStore>()).Dispose();
+        Assert.True(appConnection.IsConnected); // the store never disposes a connection it does not own
+        await host.StopAsync();
+        host.Dispose();
+    }
+
+    private static IHost Build(Dictionary<string, string?> settings, Action<IServiceCollection>? more = null)
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddResultCache(builder.Configuration);
+        builder.Services.AddSingleton<StatsService>(); // receives the registered store through its constructor
+        more?.Invoke(builder.Services);
+        return builder.Build();
+    }
+}
