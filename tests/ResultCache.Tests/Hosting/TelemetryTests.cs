@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Time.Testing;
+using ResultCache.Tests.Infrastructure;
+
+namespace ResultCache.Tests.Hosting;
+
+/// <summary>The meter's counts and the activity source's spans for known sequences of calls.</summary>
+public sealed class TelemetryTests
+{
+    private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
+    private static readonly DateOnly Day = new(2026, 11, 26);
+
+    [Fact]
+    public async Task Counters_follow_a_known_sequence_of_calls()
+    {
+        using var recorder = new MetricRecorder();
+        var reports = new TelemetryReports(new MemoryCacheStore());
+
+        await reports.GetAsync(Project, Day);  // miss
+        await reports.GetAsync(Project, Day);  // hit
+        await reports.GetAsync(Project, Day);  // hit
+        await reports.InvalidateGetAsync(Project, Day);
+        await reports.GetAsync(Project, Day);  // miss
+        await new MemoryCacheStore().InvalidateTagAsync("telemetry");
+
+        const string method = "ResultCache.Tests.Hosting.TelemetryReports.GetAsync";
+        Assert.Equal(2, recorder.Sum("cache.misses", "cache.method", method));
+        Assert.Equal(2, recorder.Sum("cache.hits", "cache.method", method));
+        Assert.Equal(4, recorder.Count("cache.duration", "cache.method", method));
+        Assert.True(recorder.Sum("cache.invalidations", "cache.invalidation.kind", "entry") >= 1);
+        Assert.True(recorder.Sum("cache.invalidations", "cache.invalidation.kind", "tag") >= 1);
+    }
+
+    [Fact]
+    public async Task A_closed_gate_shows_as_bypasses_connection_errors_and_the_gate_gauge()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using var recorder = new MetricRecorder();
+        using var store = new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = redis.Configuration,
+            KeyPrefix = "telemetry-gate:",
+            TimeProvider = new FakeTimeProvider(),
+            OperationTimeout = TimeSpan.FromSeconds(1),
+        });
+        var reports = new TelemetryReports(store);
+        await reports.GetAsync(Project, Day);
+        recorder.ObserveGauges();
+        Assert.Equal(0, recorder.Last("cache.redis.gate.state", "cache.store", "telemetry-gate:"));
+
+        redis.Kill();
+        await reports.GetAsync(Project, Day.AddDays(1)); // the fault
+        await reports.GetAsync(Project, Day.AddDays(2)); // bypassed
+        recorder.ObserveGauges();
+
+        Assert.True(recorder.Sum("cache.errors", "error.type", "connection") >= 1);
+        Assert.Equal(1, recorder.Sum("cache.bypasses", "cache.store", "telemetry-gate:"));
+        Assert.Equal(1, recorder.Last("cache.redis.gate.state", "cache.store", "telemetry-gate:"));
+    }
+
+    [Fact]
+    public async Task Redis_operations_are_spans_only_when_someone_listens()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using var store = new RedisCacheStore(redis.Configuration);
+        var reports = new TelemetryReports(store);
+        await reports.GetAsync(Project, Day.AddDays(-1)); // connects, with nobody listening
+
+        var spans = new ConcurrentQueue<Activity>();
+        using (var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ResultCacheTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        })
+        {
+            ActivitySource.AddActivityListener(listener);
+            await reports.GetAsync(Project, Day); // get (miss), set
+            await reports.GetAsync(Project, Day); // get (hit)
+        }
+        await reports.GetAsync(Project, Day.AddDays(1)); // after the listener is gone: no span
+
+        Activity[] mine = spans.Where(s => (string?)s.GetTagItem("cache.method") == "ResultCache.Tests.Hosting.TelemetryReports.GetAsync").ToArray();
+        Assert.Equal(["cache get", "cache set", "cache get"], mine.Select(s => s.DisplayName));
+        Assert.Equal([false, true], mine.Where(s => s.DisplayName == "cache get").Select(s => (bool)s.GetTagItem("cache.hit")!));
+        Assert.All(mine, s => Assert.Equal("redis", s.GetTagItem("db.system.name")));
+        Assert.All(mine, s => Assert.Equal(ActivityKind.Client, s.Kind));
+    }
+
+    /// <summary>Collects every measurement of the ResultCache meter while it lives.</summary>
+    private sealed class MetricRecorder : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentQueue<(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();
+
+        public MetricRecorder()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == ResultCacheTelemetry.MeterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => _measurements.Enqueue((i.Name, v, tags.ToArray())));
+            _listener.SetMeasurementEventCallback<int>((i, v, tags, _) => _measurements.Enqueue((i.Name, v, tags.ToArray())));
+            _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => _measurements.Enqueue((i.Name, v, tags.ToArray())));
+            _listener.Start();
+        }
+
+        public void ObserveGauges() => _listener.RecordObservableInstruments();
+
+        public double Sum(string instrument, string tag, string value) => Matching(instrument, tag, value).Sum(m => m.Value);
+
+        public int Count(string instrument, string tag, string value) => Matching(instrument, tag, value).Count();
+
+        public double Last(string instrument, string tag, string value) => Matching(instrument, tag, value).Last().Value;
+
+        public void Dispose() => _listener.Dispose();
+
+        private IEnumerable<(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)> Matching(string instrument, string tag, string value) =>
+            _measurements.Where(m => m.Instrument == instrument && m.Tags.Any(t => t.Key == tag && (string?)t.Value == value));
+    }
+}
+
+/// <summary>A method used only by the telemetry tests, so other tests' measurements never match its name.</summary>
+public sealed partial class TelemetryReports(CacheStore store)
+{
+    private CacheStore CacheStore => store;
+
+    [CacheResult(60, Tags = new[] { "telemetry" })]
+    public partial Task<Stats> GetAsync(Guid projectId, DateOnly day);
+
+    private Task<Stats> GetAsyncCore(Guid projectId, DateOnly day) => Task.FromResult(new Stats(projectId, day, 1));
+}
