@@ -79,6 +79,7 @@ public sealed class TelemetryTests
             ActivitySource.AddActivityListener(listener);
             await reports.GetAsync(Project, Day); // get (miss), set
             await reports.GetAsync(Project, Day); // get (hit)
+            await reports.InvalidateGetAsync(Project, Day); // invalidate
         }
         await reports.GetAsync(Project, Day.AddDays(1)); // after the listener is gone: no span
 
@@ -87,6 +88,7 @@ public sealed class TelemetryTests
         Assert.Equal([false, true], mine.Where(s => s.DisplayName == "cache get").Select(s => (bool)s.GetTagItem("cache.hit")!));
         Assert.All(mine, s => Assert.Equal("redis", s.GetTagItem("db.system.name")));
         Assert.All(mine, s => Assert.Equal(ActivityKind.Client, s.Kind));
+        Assert.Contains(spans, s => s.DisplayName == "cache invalidate" && (string?)s.GetTagItem("db.system.name") == "redis");
     }
 
     /// <summary>Collects every measurement of the ResultCache meter while it lives.</summary>

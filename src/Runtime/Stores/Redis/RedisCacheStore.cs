@@ -504,6 +504,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             Remember(redisKey);
             return;
         }
+        using Activity? activity = CacheActivities.Start("invalidate", null);
         try
         {
             connection.GetDatabase().KeyDelete(redisKey);
@@ -512,6 +513,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         catch (Exception ex)
         {
+            CacheActivities.Fail(activity, ex);
             OnInvalidationFailure(connection, redisKey, ex);
         }
     }
@@ -525,6 +527,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             Remember(redisKey);
             return;
         }
+        using Activity? activity = CacheActivities.Start("invalidate", null);
         try
         {
             await connection.GetDatabase().KeyDeleteAsync(redisKey).ConfigureAwait(false);
@@ -533,6 +536,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         catch (Exception ex)
         {
+            CacheActivities.Fail(activity, ex);
             OnInvalidationFailure(connection, redisKey, ex);
         }
     }
