@@ -136,7 +136,7 @@ public sealed class LocalCacheTests(ITestOutputHelper output)
         TimeProvider = _time,
         Logger = _log,
         Backoff = Backoff,
-        OperationTimeout = TimeSpan.FromSeconds(1),
+        OperationTimeout = TimeSpan.FromSeconds(2),
         LocalCache = new LocalCacheOptions { Ttl = TimeSpan.FromSeconds(10) },
     });
 }

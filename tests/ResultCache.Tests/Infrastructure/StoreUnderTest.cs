@@ -35,7 +35,7 @@ public sealed class StoreUnderTest : IAsyncDisposable
             TimeProvider = time,
             Logger = log,
             Backoff = Backoff,
-            OperationTimeout = TimeSpan.FromSeconds(1),
+            OperationTimeout = TimeSpan.FromSeconds(2),
         }), redis);
     }
 
