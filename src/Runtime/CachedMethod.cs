@@ -111,30 +111,27 @@ public sealed class CachedMethod<T>
             return Hit(start, lookup.Value);
         }
         CacheMetrics.Miss(Name);
-        while (true)
+        var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        TaskCompletionSource<T> leader = _flights.GetOrAdd(key.Hash, flight);
+        if (leader != flight)
         {
-            var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-            TaskCompletionSource<T> leader = _flights.GetOrAdd(key.Hash, flight);
-            if (leader != flight)
-            {
-                return leader.Task.GetAwaiter().GetResult(); // another thread is computing this key: wait for it
-            }
-            try
-            {
-                T value = ComputeOrFallBack(store, key, lookup, state, core);
-                flight.SetResult(value);
-                CacheMetrics.Finish(start, Name, hit: false);
-                return value;
-            }
-            catch (Exception ex)
-            {
-                Fail(flight, ex);
-                throw;
-            }
-            finally
-            {
-                _flights.TryRemove(new KeyValuePair<UInt128, TaskCompletionSource<T>>(key.Hash, flight));
-            }
+            return leader.Task.GetAwaiter().GetResult(); // another thread is computing this key: wait for it
+        }
+        try
+        {
+            T value = ComputeOrFallBack(store, key, lookup, state, core);
+            flight.SetResult(value);
+            CacheMetrics.Finish(start, Name, hit: false);
+            return value;
+        }
+        catch (Exception ex)
+        {
+            Fail(flight, ex);
+            throw;
+        }
+        finally
+        {
+            _flights.TryRemove(new KeyValuePair<UInt128, TaskCompletionSource<T>>(key.Hash, flight));
         }
     }
 

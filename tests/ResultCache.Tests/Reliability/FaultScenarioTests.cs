@@ -2,7 +2,7 @@ using Xunit.Abstractions;
 
 namespace ResultCache.Tests.Reliability;
 
-/// <summary>Timing-sensitive suites run alone, so other tests' CPU load does not pass for slow calls.</summary>
+/// <summary>Timing- and memory-sensitive suites run alone, so other tests' load does not pass for slow calls or leaks.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ReliabilityCollection
 {
