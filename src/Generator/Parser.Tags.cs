@@ -105,9 +105,8 @@ namespace ResultCache.Generator
         // Points at the offending string in the attribute, or at the attribute when the array is not written inline.
         private static Location? TagLocation(AttributeData attribute, string? tag, CancellationToken cancellationToken)
         {
-            SyntaxNode? syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
-            ExpressionSyntax? tags = (syntax as AttributeSyntax)?.ArgumentList?.Arguments
-                .FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == "Tags")?.Expression;
+            (SyntaxNode? syntax, AttributeArgumentSyntax? argument) = NamedArgument(attribute, "Tags", cancellationToken);
+            ExpressionSyntax? tags = argument?.Expression;
             SyntaxNode? literal = tags?.DescendantNodesAndSelf().OfType<LiteralExpressionSyntax>()
                 .FirstOrDefault(l => l.Token.Value as string == tag);
             return (literal ?? tags ?? syntax)?.GetLocation();

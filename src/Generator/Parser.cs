@@ -143,10 +143,16 @@ namespace ResultCache.Generator
             {
                 return value;
             }
-            SyntaxNode? syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
-            SyntaxNode? argument = (syntax as AttributeSyntax)?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name);
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidOption, (argument ?? syntax)?.GetLocation(), name, value, method.Name, fix));
+            (SyntaxNode? syntax, AttributeArgumentSyntax? argument) = NamedArgument(attribute, name, cancellationToken);
+            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidOption, ((SyntaxNode?)argument ?? syntax)?.GetLocation(), name, value, method.Name, fix));
             return 0;
+        }
+
+        // The attribute's syntax and, when written, its Name = value argument: where a diagnostic about that value belongs.
+        private static (SyntaxNode? Attribute, AttributeArgumentSyntax? Argument) NamedArgument(AttributeData attribute, string name, CancellationToken cancellationToken)
+        {
+            SyntaxNode? syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
+            return (syntax, (syntax as AttributeSyntax)?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name));
         }
 
         private static string? WhyNotCacheable(IMethodSymbol method)

@@ -13,8 +13,9 @@ namespace ResultCache;
 /// </summary>
 public sealed class CachedMethod<T>
 {
-    // One entry per key whose ...Core is running; removed as soon as it completes.
-    private readonly ConcurrentDictionary<UInt128, TaskCompletionSource<T>> _flights = new();
+    // One entry per store and key whose ...Core is running; removed as soon as it completes. The store is part of
+    // the key: two containers (or tenants) with their own stores must never share a result.
+    private readonly ConcurrentDictionary<(CacheStore Store, UInt128 Key), TaskCompletionSource<T>> _flights = new();
     private readonly int _jitterPercent;
 
     /// <summary>Describes a cached method.</summary>
@@ -112,7 +113,7 @@ public sealed class CachedMethod<T>
         }
         CacheMetrics.Miss(Name);
         var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        TaskCompletionSource<T> leader = _flights.GetOrAdd(key.Hash, flight);
+        TaskCompletionSource<T> leader = _flights.GetOrAdd((store, key.Hash), flight);
         if (leader != flight)
         {
             return leader.Task.GetAwaiter().GetResult(); // another thread is computing this key: wait for it
@@ -131,7 +132,7 @@ public sealed class CachedMethod<T>
         }
         finally
         {
-            _flights.TryRemove(new KeyValuePair<UInt128, TaskCompletionSource<T>>(key.Hash, flight));
+            _flights.TryRemove(new KeyValuePair<(CacheStore, UInt128), TaskCompletionSource<T>>((store, key.Hash), flight));
         }
     }
 
@@ -205,7 +206,7 @@ public sealed class CachedMethod<T>
         while (true)
         {
             var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-            TaskCompletionSource<T> leader = _flights.GetOrAdd(key.Hash, flight);
+            TaskCompletionSource<T> leader = _flights.GetOrAdd((store, key.Hash), flight);
             if (leader != flight)
             {
                 try
@@ -231,7 +232,7 @@ public sealed class CachedMethod<T>
             }
             finally
             {
-                _flights.TryRemove(new KeyValuePair<UInt128, TaskCompletionSource<T>>(key.Hash, flight));
+                _flights.TryRemove(new KeyValuePair<(CacheStore, UInt128), TaskCompletionSource<T>>((store, key.Hash), flight));
             }
         }
     }

@@ -91,6 +91,22 @@ public sealed partial class SingleFlightTests(Xunit.Abstractions.ITestOutputHelp
     }
 
     [Fact]
+    public async Task Concurrent_misses_on_two_stores_do_not_share_a_flight()
+    {
+        var first = new FlakyService(new MemoryCacheStore()) { Hold = new TaskCompletionSource() };
+        var second = new FlakyService(new MemoryCacheStore()) { Hold = first.Hold };
+        Task<int> onFirst = first.GetAsync(6);
+        Task<int> onSecond = second.GetAsync(6); // same method and key, another store: its own run
+        first.Hold.SetResult();
+        await Task.WhenAll(onFirst, onSecond);
+
+        Assert.Equal(1, first.CoreCalls);
+        Assert.Equal(1, second.CoreCalls);
+        await second.GetAsync(6);
+        Assert.Equal(1, second.CoreCalls); // and its store holds its own result
+    }
+
+    [Fact]
     public async Task A_million_distinct_keys_leave_no_per_key_state_behind()
     {
         var store = new MemoryCacheStore(new MemoryCacheStoreOptions { MaxEntries = 1_000, TimeProvider = new FakeTimeProvider() });

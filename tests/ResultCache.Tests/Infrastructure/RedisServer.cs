@@ -64,6 +64,28 @@ public sealed class RedisServer : IAsyncDisposable
             }
             await Task.Delay(20);
         }
+        // Tests run in parallel: make sure the server answering is this one, not another test's on a reused port.
+        if (await ServerProcessIdAsync() != _process.Id)
+        {
+            throw new InvalidOperationException($"Port {Port} is answered by a redis-server this test did not start.");
+        }
+    }
+
+    private async Task<int> ServerProcessIdAsync()
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        NetworkStream stream = client.GetStream();
+        await stream.WriteAsync("INFO server\r\n"u8.ToArray());
+        var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        for (int line = 0; line < 100 && await reader.ReadLineAsync() is { } text; line++)
+        {
+            if (text.StartsWith("process_id:", StringComparison.Ordinal))
+            {
+                return int.Parse(text["process_id:".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return -1;
     }
 
     /// <summary>SIGKILL: the server vanishes and its sockets close.</summary>
@@ -176,14 +198,29 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A free loopback port no other server of this test run has had: a killed server's port stays reserved for its
+    /// restart, so a test starting meanwhile cannot take it.
+    /// </summary>
     public static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        while (true)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            lock (s_handedOut)
+            {
+                if (s_handedOut.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
+
+    private static readonly HashSet<int> s_handedOut = [];
 
     private static string FindRedisServer()
     {

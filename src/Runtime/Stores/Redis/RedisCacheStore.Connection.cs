@@ -68,12 +68,18 @@ public sealed partial class RedisCacheStore
     /// </summary>
     internal bool EnsureProbing()
     {
+        ProbeInBackgroundIfDue();
+        return _gate.Status == RedisStatus.Probing;
+    }
+
+    // For callers that never read (the health check, a process that only invalidates): no read would claim the probe.
+    private void ProbeInBackgroundIfDue()
+    {
         if (_gate.Admit() == Admission.Probe)
         {
             Interlocked.Exchange(ref _firstProbeClaimed, 1);
             StartProbe();
         }
-        return _gate.Status == RedisStatus.Probing;
     }
 
     // A thread of its own, used synchronously: a failed connect disposes its client inside the library,

@@ -143,11 +143,6 @@ public sealed partial class RedisCacheStore
         {
             RedisCacheLog.InvalidationsDropped(_logger, PendingInvalidationCapacity);
         }
-        // A process that only invalidates never reads, so no read would probe: claim the probe when it is due.
-        if (_gate.Admit() == Admission.Probe)
-        {
-            Interlocked.Exchange(ref _firstProbeClaimed, 1);
-            StartProbe();
-        }
+        ProbeInBackgroundIfDue();
     }
 }
