@@ -208,6 +208,13 @@ public sealed partial class RedisCacheStore
             TaskContinuationOptions.LongRunning, TaskScheduler.Default);
     }
 
+    // A write or delete that reached Redis: the link is alive, and other instances' local layers hear of the key.
+    private void Applied(IConnectionMultiplexer connection, string redisKey)
+    {
+        MarkSuccess();
+        Announce(connection, redisKey);
+    }
+
     private void Announce(IConnectionMultiplexer connection, string redisKey)
     {
         if (_local is { } local)

@@ -95,8 +95,7 @@ public sealed partial class RedisCacheStore
         try
         {
             connection.GetDatabase().KeyDelete(redisKey);
-            MarkSuccess();
-            Announce(connection, redisKey);
+            Applied(connection, redisKey);
         }
         catch (Exception ex)
         {
@@ -118,8 +117,7 @@ public sealed partial class RedisCacheStore
         try
         {
             await connection.GetDatabase().KeyDeleteAsync(redisKey).ConfigureAwait(false);
-            MarkSuccess();
-            Announce(connection, redisKey);
+            Applied(connection, redisKey);
         }
         catch (Exception ex)
         {

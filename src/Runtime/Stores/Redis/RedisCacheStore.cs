@@ -196,50 +196,40 @@ public sealed partial class RedisCacheStore : CacheStore, IDisposable
     /// <inheritdoc/>
     public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
-        _local?.Keep(method, key, value);
-        IConnectionMultiplexer? connection = ConnectionForWrite();
-        TimeSpan ttl = method.NextTtl();
-        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions, ttl) is not { } payload)
+        if (PrepareWrite(method, key, versions, value) is not { } write)
         {
             return;
         }
         using Activity? activity = CacheActivities.Start("set", method.Name);
         try
         {
-            string redisKey = KeyFor(method, key.Hash);
-            connection.GetDatabase().StringSet(redisKey, payload, expiry: ttl + method.FailSafe);
-            MarkSuccess();
-            Announce(connection, redisKey);
+            write.Connection.GetDatabase().StringSet(write.Key, write.Payload, write.Expiry);
+            Applied(write.Connection, write.Key);
         }
         catch (Exception ex)
         {
             CacheActivities.Fail(activity, ex);
-            OnFailure(connection, Admission.Use, ex, method.Name, key.Hash);
+            OnFailure(write.Connection, Admission.Use, ex, method.Name, key.Hash);
         }
     }
 
     /// <inheritdoc/>
     public override async ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
     {
-        _local?.Keep(method, key, value);
-        IConnectionMultiplexer? connection = ConnectionForWrite();
-        TimeSpan ttl = method.NextTtl();
-        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions, ttl) is not { } payload)
+        if (PrepareWrite(method, key, versions, value) is not { } write)
         {
             return;
         }
         using Activity? activity = CacheActivities.Start("set", method.Name);
         try
         {
-            string redisKey = KeyFor(method, key.Hash);
-            await connection.GetDatabase().StringSetAsync(redisKey, payload, expiry: ttl + method.FailSafe).ConfigureAwait(false);
-            MarkSuccess();
-            Announce(connection, redisKey);
+            await write.Connection.GetDatabase().StringSetAsync(write.Key, write.Payload, write.Expiry).ConfigureAwait(false);
+            Applied(write.Connection, write.Key);
         }
         catch (Exception ex)
         {
             CacheActivities.Fail(activity, ex);
-            OnFailure(connection, Admission.Use, ex, method.Name, key.Hash);
+            OnFailure(write.Connection, Admission.Use, ex, method.Name, key.Hash);
         }
     }
 
@@ -302,6 +292,23 @@ public sealed partial class RedisCacheStore : CacheStore, IDisposable
         }
         OnSuccess(admission);
         return Decoded(method, key, raw, versions, local);
+    }
+
+    // A write to send: the connection re-fetched for it, the key, the payload and the expiry (TTL plus fail-safe window).
+    private readonly record struct PendingWrite(IConnectionMultiplexer Connection, string Key, byte[] Payload, TimeSpan Expiry);
+
+    // Keeps the value locally, then says what to send to Redis; null when nothing is: no open connection, a tagged
+    // value read while bypassing (no versions to store it under), or a value that does not serialize.
+    private PendingWrite? PrepareWrite<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
+    {
+        _local?.Keep(method, key, value);
+        IConnectionMultiplexer? connection = ConnectionForWrite();
+        TimeSpan ttl = method.NextTtl();
+        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions, ttl) is not { } payload)
+        {
+            return null;
+        }
+        return new PendingWrite(connection, KeyFor(method, key.Hash), payload, ttl + method.FailSafe);
     }
 
     // What the local layer said before the Redis read: its tag versions and eviction count, for filling it afterwards.
