@@ -65,9 +65,6 @@ namespace ResultCache.Generator
             writer.Line(s_generatedCode);
             writer.OpenBlock(Declaration(method));
             writer.Line("var __store = " + method.StoreExpression + ";");
-            writer.OpenBlock("if (__store.IsBypassing)");
-            writer.Line("return " + CoreCall(method) + ";");
-            writer.CloseBlock();
             WriteKey(writer, method);
             if (method.Tags.Count > 0)
             {
@@ -198,9 +195,6 @@ namespace ResultCache.Generator
             KeyEncoding.Json => "__key.WriteJson(" + value + ", " + jsonContext + ".Default)",
             _ => "__key.Write(" + value + ")",
         };
-
-        private static string CoreCall(CachedMethodModel method) =>
-            method.Name + "Core(" + string.Join(", ", method.Parameters.Select(p => p.Name)) + ")";
 
         // Everything ...Core needs travels in one value (a tuple when there are several), and the
         // lambda is static, so a call allocates no closure.

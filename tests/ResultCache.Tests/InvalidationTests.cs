@@ -117,15 +117,15 @@ public sealed class InvalidationTests
         var costs = new List<long>();
         foreach (int entries in new[] { 1, 100_000 })
         {
-            CacheLookup<int> miss = await under.Store.GetAsync(method, new CacheKey(0, Tags()));
+            CacheLookup<int> miss = await under.Store.ReadAsync(method, new CacheKey(0, Tags()), sync: false);
             await Task.WhenAll(Enumerable.Range(0, entries).Select(i =>
-                under.Store.SetAsync(method, new CacheKey((UInt128)i, Tags()), miss.Versions, i).AsTask()));
-            Assert.True((await under.Store.GetAsync(method, new CacheKey((UInt128)(entries - 1), Tags()))).Found);
+                under.Store.WriteAsync(method, new CacheKey((UInt128)i, Tags()), miss, i, sync: false).AsTask()));
+            Assert.True((await under.Store.ReadAsync(method, new CacheKey((UInt128)(entries - 1), Tags()), sync: false)).Found);
 
             costs.Add(await under.MeasureAsync(() => under.Store.InvalidateTagAsync($"bulk:{kind}").AsTask()));
 
-            Assert.False((await under.Store.GetAsync(method, new CacheKey(0, Tags()))).Found);
-            Assert.False((await under.Store.GetAsync(method, new CacheKey((UInt128)(entries - 1), Tags()))).Found);
+            Assert.False((await under.Store.ReadAsync(method, new CacheKey(0, Tags()), sync: false)).Found);
+            Assert.False((await under.Store.ReadAsync(method, new CacheKey((UInt128)(entries - 1), Tags()), sync: false)).Found);
         }
 
         // Redis: commands the server ran for the invalidation (one DEL); memory: entries it touched (none).

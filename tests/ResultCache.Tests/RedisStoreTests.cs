@@ -102,7 +102,7 @@ public sealed class RedisStoreTests
             Assert.True(call.IsCompletedSuccessfully, $"Call {i} waited while the gate was closed.");
             Assert.Equal(Day.AddDays(i), (await call).Day);
         }
-        Assert.Equal(22, service.CoreCalls);
+        Assert.Equal(21, service.CoreCalls); // the faulting call's result (Day+1) was kept in process: one call was a hit
         Assert.Equal(1, _log.Count(LogLevel.Warning)); // one warning per transition, not per call
     }
 
@@ -138,22 +138,19 @@ public sealed class RedisStoreTests
     }
 
     [Fact]
-    public async Task IsBypassing_follows_the_gate_and_never_claims_the_probe()
+    public async Task Status_follows_the_gate()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
         using RedisCacheStore store = NewStore(redis);
         var service = new StatsService(store);
         await service.GetStatsAsync(Project, Day);
-        Assert.False(store.IsBypassing);
+        Assert.Equal(RedisStatus.Available, store.Status);
 
         redis.Kill();
         await service.GetStatsAsync(Project, Day);
-        Assert.True(store.IsBypassing);
+        Assert.Equal(RedisStatus.Unavailable, store.Status);
 
-        _time.Advance(Backoff);
-        Assert.False(store.IsBypassing); // the backoff is over: the next call may probe
-        Assert.False(store.IsBypassing);
-        Assert.Equal(RedisStatus.Unavailable, store.Status); // reading it claimed nothing
+        Assert.Equal(RedisStatus.Unavailable, store.Status); // reading it changes nothing
     }
 
     [Fact]
@@ -330,20 +327,20 @@ public sealed class RedisStoreTests
     }
 
     [Fact]
-    public async Task ResetConnection_drops_the_connection_and_the_next_call_reconnects()
+    public async Task ResetConnection_drops_the_connection_and_the_store_reconnects_by_itself()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
         using RedisCacheStore store = NewStore(redis);
         var service = new StatsService(store);
         await service.GetStatsAsync(Project, Day);
 
-        store.ResetConnection();
-        Assert.Equal(RedisStatus.Unavailable, store.Status);
-        await service.GetStatsAsync(Project, Day); // runs uncached and starts the reconnect
+        store.ResetConnection(); // a probe starts at once, with no call needed
 
         Assert.True(await Eventually.TrueAsync(() => store.Status == RedisStatus.Available, ProbeLimit));
         await service.GetStatsAsync(Project, Day);
-        Assert.Equal(2, service.CoreCalls); // the call after the reconnect was a hit
+        Assert.Equal(1, service.CoreCalls); // a Redis hit through the new connection
+        Assert.Contains(_log.Entries, e => e.Message.Contains("connection reset"));
+        Assert.Equal(2, _log.Entries.Count(e => e.Level == LogLevel.Information && e.Message.Contains("is available")));
     }
 
     [Fact]
@@ -373,7 +370,7 @@ public sealed class RedisStoreTests
     }
 
     [Fact]
-    public async Task Unreachable_redis_at_start_serves_uncached_and_warns_once()
+    public async Task Unreachable_redis_at_start_serves_from_process_and_warns_once()
     {
         int port;
         await using (RedisServer gone = await RedisServer.StartAsync())
@@ -392,7 +389,7 @@ public sealed class RedisStoreTests
         {
             Assert.Equal(3, service.Add(1, 2));
         }
-        Assert.Equal(5, service.CoreCalls);
+        Assert.Equal(1, service.CoreCalls); // computed once, then kept in process for the outage
         Assert.Equal(RedisStatus.Unavailable, store.Status);
         Assert.Equal(1, _log.Count(LogLevel.Warning));
     }

@@ -3,8 +3,8 @@ using System.Threading.Tasks.Sources;
 namespace ResultCache.Tests;
 
 /// <summary>
-/// A store may answer with a ValueTask backed by a pooled source (the Redis store does), whose result may be read
-/// only once. These tests use a store that enforces that, already completed, as a fast Redis reply can be.
+/// A store's read may answer with a ValueTask backed by a pooled source (the Redis store's does), whose result may be
+/// read only once. These tests use a store that enforces that, already completed, as a fast Redis reply can be.
 /// </summary>
 public sealed class ValueTaskContractTests
 {
@@ -39,26 +39,18 @@ public sealed class ValueTaskContractTests
     /// <summary>Answers every read from a completed one-shot source that throws when read twice.</summary>
     private sealed class SingleReadStore(bool hit) : CacheStore
     {
-        public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key) => throw new NotSupportedException();
-
-        public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key)
+        internal override ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync)
         {
             object value = typeof(T) == typeof(Stats) ? new Stats(Guid.Empty, default, 7) : "cached";
-            var source = new OneShot<CacheLookup<T>>(hit ? new CacheLookup<T>((T)value) : CacheLookup<T>.Miss);
+            var source = new OneShot<CacheLookup<T>>(hit ? CacheLookup<T>.Hit((T)value) : CacheLookup<T>.Miss(default));
             return new ValueTask<CacheLookup<T>>(source, 0);
         }
 
-        public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value) => throw new NotSupportedException();
+        internal override ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync) => ValueTask.CompletedTask;
 
-        public override ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value) => ValueTask.CompletedTask;
+        private protected override ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync) => throw new NotSupportedException();
 
-        public override void Invalidate<T>(CachedMethod<T> method, CacheKey key) => throw new NotSupportedException();
-
-        public override ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public override void InvalidateTagHash(UInt128 tagHash) => throw new NotSupportedException();
-
-        public override ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        private protected override ValueTask RemoveTagAsync(UInt128 tagHash, bool sync) => throw new NotSupportedException();
     }
 
     private sealed class OneShot<T> : IValueTaskSource<T>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -13,8 +14,8 @@ public static class ResultCacheServiceCollectionExtensions
 {
     /// <summary>
     /// Registers one <see cref="CacheStore"/> for the container (Redis when configured, the embedded store otherwise),
-    /// owned and disposed by the container, and <see cref="ResultCacheHealthCheck"/>. Options are validated when the
-    /// host starts. Cached classes receive the store through a constructor parameter and a <c>CacheStore</c> member.
+    /// owned and disposed by the container, and <see cref="ResultCacheHealthCheck"/>. Options are validated, and the store
+    /// created (a Redis store's first connect started), when the host starts. Cached classes receive the store through a constructor parameter and a <c>CacheStore</c> member.
     /// </summary>
     public static IServiceCollection AddResultCache(this IServiceCollection services) => services.AddResultCache(static _ => { });
 
@@ -27,6 +28,7 @@ public static class ResultCacheServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResultCacheOptions>, ResultCacheOptionsValidator>());
         services.TryAddSingleton(CreateStore);
         services.TryAddSingleton<ResultCacheHealthCheck>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ResultCacheStartup>());
         return services;
     }
 

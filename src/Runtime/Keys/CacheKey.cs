@@ -15,4 +15,10 @@ public readonly struct CacheKey
 
     /// <summary>The call's tags.</summary>
     public CacheTags Tags { get; }
+
+    /// <summary>
+    /// The tag rule every layer follows: a tagged value is stored only under the versions its read returned. Without
+    /// them (the read did not reach that layer) it is not stored, since it may have been computed across an invalidation.
+    /// </summary>
+    internal bool CanStoreUnder(TagVersions versions) => versions.Count == Tags.Count;
 }

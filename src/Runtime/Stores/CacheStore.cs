@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ResultCache;
 
 /// <summary>
-/// Where cached results live. Implementations never throw for a backend fault: a read that fails is a
-/// miss and a write that fails is skipped, so the caller always gets a result from <c>...Core</c>.
+/// Where cached results live: the embedded <see cref="MemoryCacheStore"/> or a <see cref="RedisCacheStore"/>. A store
+/// never throws for a backend fault: a read that fails is a miss and a write that fails is skipped, so the caller always
+/// gets a result from <c>...Core</c>. The cache-aside steps around it (single flight, fail-safe) live in
+/// <see cref="CachedMethod{T}"/>, written once for every store.
 /// </summary>
 public abstract class CacheStore
 {
@@ -13,12 +15,11 @@ public abstract class CacheStore
     public const string RedisEnvironmentVariable = "RESULTCACHE_REDIS";
 
     private static CacheStore? s_default;
+    private InProcessEntries? _inProcess;
 
-    /// <summary>
-    /// A store's in-process layer, if it has one: cached methods read it before calling the store, so its hits cost
-    /// what a memory-store hit costs. The store itself still checks it, for reads that come another way.
-    /// </summary>
-    internal MemoryCacheStore? LocalEntries { get; private protected init; }
+    private protected CacheStore()
+    {
+    }
 
     /// <summary>
     /// The process-wide store used by cached methods whose type supplies none. Unless
@@ -41,34 +42,37 @@ public abstract class CacheStore
     }
 
     /// <summary>
-    /// True while the store cannot be used (a closed Redis gate): generated code then calls <c>...Core</c>
-    /// directly, without building a key. Reading it costs a field read, and a clock read while the gate is closed.
+    /// The in-process entries every cached call reads first, without a lock or a virtual call; null while the store
+    /// has none to offer (a Redis store with no local layer, while Redis is available).
     /// </summary>
-    public virtual bool IsBypassing => false;
+    internal InProcessEntries? InProcess
+    {
+        get => Volatile.Read(ref _inProcess);
+        private protected set => Volatile.Write(ref _inProcess, value);
+    }
 
-    /// <summary>Where the cache-aside steps log (fail-safe fallbacks); the stores take it from their options.</summary>
-    public virtual ILogger Logger => NullLogger.Instance;
-
-    /// <summary>Reads a cached value synchronously. A miss of a tagged call carries the tags' versions for <see cref="Set"/>.</summary>
-    public abstract CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key);
-
-    /// <summary>Reads a cached value. A miss of a tagged call carries the tags' versions for <see cref="SetAsync"/>.</summary>
-    public abstract ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key);
-
-    /// <summary>
-    /// Stores a value synchronously for the method's TTL, under the tag versions its read returned.
-    /// A tagged value without versions (the read bypassed the store) is not stored.
-    /// </summary>
-    public abstract void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value);
-
-    /// <summary>Stores a value for the method's TTL, under the tag versions its read returned.</summary>
-    public abstract ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value);
+    /// <summary>Where the cache-aside steps log (fail-safe fallbacks).</summary>
+    internal virtual ILogger Logger => NullLogger.Instance;
 
     /// <summary>Removes one call's entry synchronously. Generated <c>Invalidate...</c> companions call it.</summary>
-    public abstract void Invalidate<T>(CachedMethod<T> method, CacheKey key);
+    public void Invalidate<T>(CachedMethod<T> method, CacheKey key)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        CacheMetrics.Invalidated("entry");
+        Synchronously.Wait(RemoveEntryAsync(method, key.Hash, sync: true));
+    }
 
     /// <summary>Removes one call's entry. Generated <c>Invalidate...</c> companions call it.</summary>
-    public abstract ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default);
+    public ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+        CacheMetrics.Invalidated("entry");
+        return RemoveEntryAsync(method, key.Hash, sync: false);
+    }
 
     /// <summary>
     /// Drops every entry that carries <paramref name="tag"/>, in O(1) whatever the number of entries.
@@ -82,10 +86,32 @@ public abstract class CacheStore
         InvalidateTagHashAsync(tag.ToHash(), cancellationToken);
 
     /// <summary>Drops every entry that carries the tag with hash <paramref name="tagHash"/> (see <see cref="CacheTag.ToHash"/>).</summary>
-    public abstract void InvalidateTagHash(UInt128 tagHash);
+    public void InvalidateTagHash(UInt128 tagHash)
+    {
+        CacheMetrics.Invalidated("tag");
+        Synchronously.Wait(RemoveTagAsync(tagHash, sync: true));
+    }
 
     /// <summary>Drops every entry that carries the tag with hash <paramref name="tagHash"/>.</summary>
-    public abstract ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default);
+    public ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+        CacheMetrics.Invalidated("tag");
+        return RemoveTagAsync(tagHash, sync: false);
+    }
+
+    /// <summary>The single-flight leader's read, after the in-process entries missed.</summary>
+    internal abstract ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync);
+
+    /// <summary>Stores the leader's result, where its read says it belongs.</summary>
+    internal abstract ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync);
+
+    private protected abstract ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync);
+
+    private protected abstract ValueTask RemoveTagAsync(UInt128 tagHash, bool sync);
 
     /// <summary>Builds the default store from the value of <c>RESULTCACHE_REDIS</c>.</summary>
     internal static CacheStore CreateDefault(string? redisConfiguration)

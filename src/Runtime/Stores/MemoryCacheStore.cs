@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using System.Collections.Concurrent;
 
 namespace ResultCache;
 
@@ -11,206 +10,45 @@ namespace ResultCache;
 /// </summary>
 public sealed class MemoryCacheStore : CacheStore
 {
-    private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
-    private readonly CacheClock _clock;
-    private readonly int _maxEntries;
-    private readonly object _trimLock = new();
-    private readonly MemoryTagVersions _tags;
-    private int _count;
+    private readonly InProcessEntries _entries;
+    private readonly ILogger _logger;
 
     /// <summary>Creates an empty store.</summary>
     public MemoryCacheStore(MemoryCacheStoreOptions? options = null)
     {
         options ??= new MemoryCacheStoreOptions();
-        if (options.MaxEntries < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxEntries,
-                "MemoryCacheStoreOptions.MaxEntries must be at least 1.");
-        }
-        _clock = new CacheClock(options.TimeProvider ?? throw new ArgumentNullException(nameof(options), "MemoryCacheStoreOptions.TimeProvider must not be null."));
-        Logger = options.Logger ?? throw new ArgumentNullException(nameof(options), "MemoryCacheStoreOptions.Logger must not be null.");
-        _maxEntries = options.MaxEntries;
-        _tags = new MemoryTagVersions(options.MaxEntries);
-        LocalEntries = this; // cached methods read it without a virtual call
+        options.Validate();
+        _logger = options.Logger;
+        _entries = new InProcessEntries(options.MaxEntries, options.TimeProvider);
+        InProcess = _entries;
     }
-
-    /// <inheritdoc/>
-    public override ILogger Logger { get; }
 
     /// <summary>How many entries the store holds, expired ones included until they are read or trimmed.</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _entries.Count;
 
-    /// <inheritdoc/>
-    public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key)
-    {
-        if (_entries.TryGetValue(key.Hash, out Entry? entry) && entry is Entry<T> typed)
-        {
-            long now = _clock.NowMilliseconds;
-            bool current = key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions);
-            if (now < typed.FreshUntil && current)
-            {
-                return new CacheLookup<T>(typed.Value);
-            }
-            if (now < typed.ExpiresAt && current)
-            {
-                return CacheLookup<T>.Stale(typed.Value, Versions(key)); // kept past its TTL for fail-safe
-            }
-            Remove(key.Hash, entry);
-        }
-        return key.Tags.Count == 0 ? CacheLookup<T>.Miss : new CacheLookup<T>(Versions(key));
-    }
-
-    /// <inheritdoc/>
-    public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key) =>
-        new(Get(method, key));
-
-    /// <inheritdoc/>
-    public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value) =>
-        Set(key, versions, value, method.NextTtl(), method.FailSafe);
-
-    /// <summary>Stores with an explicit TTL: the Redis store's local layer keeps entries shorter than the method's TTL.</summary>
-    internal void Set<T>(CacheKey key, TagVersions versions, T value, TimeSpan ttl, TimeSpan failSafe)
-    {
-        if (versions.Count != key.Tags.Count)
-        {
-            return;
-        }
-        long freshUntil = _clock.NowMilliseconds + (long)ttl.TotalMilliseconds;
-        var entry = new Entry<T>(value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, versions);
-        while (true)
-        {
-            if (_entries.TryAdd(key.Hash, entry))
-            {
-                if (Interlocked.Increment(ref _count) > _maxEntries)
-                {
-                    Trim();
-                }
-                return;
-            }
-            // Replace in place; if another thread removed it meanwhile, add it again (keeps the count exact).
-            if (_entries.TryGetValue(key.Hash, out Entry? existing) && _entries.TryUpdate(key.Hash, entry, existing))
-            {
-                return;
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    public override ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
-    {
-        Set(method, key, versions, value);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public override void Invalidate<T>(CachedMethod<T> method, CacheKey key)
-    {
-        CacheMetrics.Invalidated("entry");
-        Invalidate(key.Hash);
-    }
-
-    internal void Invalidate(UInt128 hash)
-    {
-        if (_entries.TryGetValue(hash, out Entry? entry))
-        {
-            Remove(hash, entry);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled(cancellationToken);
-        }
-        Invalidate(method, key);
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public override void InvalidateTagHash(UInt128 tagHash)
-    {
-        CacheMetrics.Invalidated("tag");
-        _tags.Invalidate(tagHash);
-    }
-
-    /// <inheritdoc/>
-    public override ValueTask InvalidateTagHashAsync(UInt128 tagHash, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled(cancellationToken);
-        }
-        InvalidateTagHash(tagHash);
-        return ValueTask.CompletedTask;
-    }
+    internal override ILogger Logger => _logger;
 
     /// <summary>Drops every entry.</summary>
-    public void Clear()
+    public void Clear() => _entries.Clear();
+
+    internal override ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync) => new(_entries.Get<T>(key));
+
+    internal override ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
     {
-        foreach (var pair in _entries)
-        {
-            Remove(pair.Key, pair.Value);
-        }
+        _entries.Set(key, read.Versions, value, method.NextTtl(), method.FailSafe);
+        return ValueTask.CompletedTask;
     }
 
-    // Expired entries go first; if the store is still over its bound, a tenth of it goes, in hash
-    // order, which is effectively random eviction (Redis's allkeys-random) without per-hit bookkeeping.
-    private void Trim()
+    private protected override ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync)
     {
-        if (!Monitor.TryEnter(_trimLock))
-        {
-            return;
-        }
-        try
-        {
-            long now = _clock.NowMilliseconds;
-            foreach (var pair in _entries)
-            {
-                if (pair.Value.ExpiresAt <= now)
-                {
-                    Remove(pair.Key, pair.Value);
-                }
-            }
-            int target = _maxEntries - Math.Max(1, _maxEntries / 10);
-            foreach (var pair in _entries)
-            {
-                if (Volatile.Read(ref _count) <= target)
-                {
-                    break;
-                }
-                Remove(pair.Key, pair.Value);
-            }
-        }
-        finally
-        {
-            Monitor.Exit(_trimLock);
-        }
+        _entries.Invalidate(hash);
+        return ValueTask.CompletedTask;
     }
 
-    private TagVersions Versions(CacheKey key) => key.Tags.Count == 0 ? default : _tags.Current(key.Tags);
-
-    private void Remove(UInt128 key, Entry entry)
+    private protected override ValueTask RemoveTagAsync(UInt128 tagHash, bool sync)
     {
-        if (_entries.TryRemove(new KeyValuePair<UInt128, Entry>(key, entry)))
-        {
-            Interlocked.Decrement(ref _count);
-        }
-    }
-
-    private abstract class Entry(long expiresAt)
-    {
-        public long ExpiresAt { get; } = expiresAt;
-    }
-
-    private sealed class Entry<T>(T value, long freshUntil, long expiresAt, TagVersions versions) : Entry(expiresAt)
-    {
-        public T Value { get; } = value;
-
-        public long FreshUntil { get; } = freshUntil;
-
-        public TagVersions Versions { get; } = versions;
+        _entries.InvalidateTag(tagHash);
+        return ValueTask.CompletedTask;
     }
 }
 
@@ -225,4 +63,14 @@ public sealed class MemoryCacheStoreOptions
 
     /// <summary>Receives the fail-safe warnings of methods cached here.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
+
+    internal void Validate()
+    {
+        if (MaxEntries < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxEntries), MaxEntries, "MemoryCacheStoreOptions.MaxEntries must be at least 1.");
+        }
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
+    }
 }

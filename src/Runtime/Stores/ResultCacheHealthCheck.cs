@@ -4,7 +4,7 @@ namespace ResultCache;
 
 /// <summary>
 /// Healthy while Redis is reachable (or the store is in process); Degraded while the gate is closed, when cached
-/// methods run uncached; Healthy again once it reopens. Register it with
+/// methods are served in process only; Healthy again once it reopens. Register it with
 /// <c>services.AddHealthChecks().AddCheck&lt;ResultCacheHealthCheck&gt;("resultcache")</c>.
 /// </summary>
 public sealed class ResultCacheHealthCheck(CacheStore store) : IHealthCheck
@@ -20,8 +20,8 @@ public sealed class ResultCacheHealthCheck(CacheStore store) : IHealthCheck
         return Task.FromResult(redis.Status switch
         {
             RedisStatus.Available => HealthCheckResult.Healthy("Redis is reachable.", data),
-            _ when redis.EnsureProbing() => HealthCheckResult.Degraded("Redis is not connected yet or is being probed; cached methods run uncached meanwhile.", data: data),
-            _ => HealthCheckResult.Degraded("Redis is unreachable; cached methods run uncached until it returns.", data: data),
+            _ when redis.EnsureProbing() => HealthCheckResult.Degraded("Redis is not connected yet or is being probed; cached methods are served in process meanwhile.", data: data),
+            _ => HealthCheckResult.Degraded("Redis is unreachable; cached methods are served in process until it returns.", data: data),
         });
     }
 }

@@ -18,10 +18,11 @@ internal static class CacheMetrics
 
     public static readonly Counter<long> Hits = s_meter.CreateCounter<long>("cache.hits", "{hit}", "Calls answered from the cache.");
     public static readonly Counter<long> Misses = s_meter.CreateCounter<long>("cache.misses", "{miss}", "Calls that ran ...Core because the cache had no value.");
-    public static readonly Counter<long> Bypasses = s_meter.CreateCounter<long>("cache.bypasses", "{call}", "Calls that ran ...Core without the cache because the Redis gate was closed.");
+    public static readonly Counter<long> Bypasses = s_meter.CreateCounter<long>("cache.bypasses", "{call}", "Reads that skipped Redis because its gate was closed; they were served in process.");
+    public static readonly Counter<long> Coalesced = s_meter.CreateCounter<long>("cache.coalesced", "{call}", "Calls that shared a concurrent call's read or ...Core run of the same key (single flight).");
     public static readonly Counter<long> Errors = s_meter.CreateCounter<long>("cache.errors", "{error}", "Cache faults by kind (error.type: connection, server, serialization); callers never see them.");
     public static readonly Counter<long> Invalidations = s_meter.CreateCounter<long>("cache.invalidations", "{invalidation}", "Invalidations by kind (cache.invalidation.kind: entry, tag).");
-    public static readonly Histogram<double> Duration = s_meter.CreateHistogram<double>("cache.duration", "s", "Duration of cached calls, by method and result (cache.result: hit, miss).");
+    public static readonly Histogram<double> Duration = s_meter.CreateHistogram<double>("cache.duration", "s", "Duration of cached calls, by method and result (cache.result: hit, miss, coalesced).");
 
     // A field, not a static constructor: the class stays beforefieldinit, so hot paths read its fields without init checks.
     private static readonly ObservableGauge<int> s_gates = s_meter.CreateObservableGauge("cache.redis.gate.state", ObserveGates, "{state}",
@@ -33,14 +34,7 @@ internal static class CacheMetrics
 
     public static void Bypass(string method) => Count(Bypasses, method);
 
-    /// <summary>A bypass decided before any method was known (generated code asks the store first).</summary>
-    public static void StoreBypass(string keyPrefix)
-    {
-        if (Bypasses.Enabled)
-        {
-            Bypasses.Add(1, new KeyValuePair<string, object?>("cache.store", keyPrefix));
-        }
-    }
+    public static void Share(string method) => Count(Coalesced, method);
 
     public static void Error(string kind)
     {
@@ -61,12 +55,12 @@ internal static class CacheMetrics
     /// <summary>A start timestamp when the duration is observed, else 0.</summary>
     public static long Start() => Duration.Enabled ? Stopwatch.GetTimestamp() : 0;
 
-    public static void Finish(long start, string method, bool hit)
+    public static void Finish(long start, string method, string result)
     {
         if (start != 0)
         {
             Duration.Record(Stopwatch.GetElapsedTime(start).TotalSeconds,
-                new KeyValuePair<string, object?>(MethodTag, method), new KeyValuePair<string, object?>("cache.result", hit ? "hit" : "miss"));
+                new KeyValuePair<string, object?>(MethodTag, method), new KeyValuePair<string, object?>("cache.result", result));
         }
     }
 

@@ -12,10 +12,6 @@ partial class Counter
     public static partial int Twice(int value)
     {
         var __store = global::ResultCache.CacheStore.Default;
-        if (__store.IsBypassing)
-        {
-            return TwiceCore(value);
-        }
         var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
         __key.Write(value);
         return __cache_Twice_42df18fb.Invoke(

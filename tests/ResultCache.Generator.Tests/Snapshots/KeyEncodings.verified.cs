@@ -14,10 +14,6 @@ namespace Shop
         public partial int Find(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, object trace, params string[] tags)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return FindCore(limit, color, maybe, ids, names, colors, query, money, trace, tags);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(limit);
             __key.WriteEnum(color);

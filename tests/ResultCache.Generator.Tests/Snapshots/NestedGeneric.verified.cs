@@ -16,10 +16,6 @@ namespace Shop
             public partial int Count(long id)
             {
                 var __store = global::ResultCache.CacheStore.Default;
-                if (__store.IsBypassing)
-                {
-                    return CountCore(id);
-                }
                 var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
                 __key.Write(id);
                 return __cache_Count_2a94bce6.Invoke(
@@ -60,10 +56,6 @@ namespace Shop
             private partial string Describe()
             {
                 var __store = global::ResultCache.CacheStore.Default;
-                if (__store.IsBypassing)
-                {
-                    return DescribeCore();
-                }
                 var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
                 return __cache_Describe_fb9bef5b.Invoke(
                     __store,

@@ -14,10 +14,6 @@ namespace Plain
         public partial long Ticks(int id)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return TicksCore(id);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             return __cache_Ticks_c327a6b0.Invoke(

@@ -14,10 +14,6 @@ namespace Shop
         public partial string Get(int id)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return GetCore(id);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             return __cache_Get_310c8b45.Invoke(
@@ -55,10 +51,6 @@ namespace Shop
         public partial string Get(string code)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return GetCore(code);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(code);
             return __cache_Get_9c0d177d.Invoke(

@@ -14,10 +14,6 @@ namespace Shop
         public partial global::Shop.Product? Find(string sku)
         {
             var __store = this.CacheStore ?? global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return FindCore(sku);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.WriteCacheKey(this);
             __key.Write(sku);

@@ -14,10 +14,6 @@ namespace Shop
         internal static partial int Price(string sku)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return PriceCore(sku);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(sku);
             return __cache_Price_1b499c3b.Invoke(

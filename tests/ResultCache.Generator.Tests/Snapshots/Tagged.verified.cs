@@ -14,10 +14,6 @@ namespace Shop
         internal static partial int Count(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return CountCore(projectId, day, region);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(projectId);
             __key.Write(day);
@@ -64,10 +60,6 @@ namespace Shop
         public static partial global::System.Threading.Tasks.ValueTask<global::Shop.Product> GetAsync(global::System.Guid projectId, global::System.DateOnly day, string traceId)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return GetAsyncCore(projectId, day, traceId);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(projectId);
             __key.Write(day);

@@ -14,10 +14,6 @@ namespace Shop
         public partial global::System.Threading.Tasks.Task<global::Shop.Product> GetProductAsync(global::System.Guid id, global::System.DateOnly day, global::System.Threading.CancellationToken ct)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return GetProductAsyncCore(id, day, ct);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             __key.Write(day);

@@ -14,10 +14,6 @@ namespace Shop
         public partial global::System.Threading.Tasks.ValueTask<string?> FindName(int? id)
         {
             var __store = global::ResultCache.CacheStore.Default;
-            if (__store.IsBypassing)
-            {
-                return FindNameCore(id);
-            }
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             return __cache_FindName_145049f5.InvokeValueAsync(

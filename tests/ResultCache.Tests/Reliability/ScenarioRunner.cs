@@ -48,7 +48,7 @@ public static class ScenarioRunner
         var calls = new ConcurrentQueue<CallRecord>();
         var gate = new ConcurrentQueue<(TimeSpan At, RedisStatus Status)>();
         using var stop = new CancellationTokenSource();
-        Task[] load = Enumerable.Range(0, Callers).Select(caller => CallerAsync(service, caller, clock, calls, stop.Token)).ToArray();
+        Task[] load = Enumerable.Range(0, Callers).Select(caller => CallerAsync(service, store, caller, clock, calls, stop.Token)).ToArray();
         Task watch = WatchGateAsync(store, clock, gate, stop.Token);
         var stalls = new ConcurrentQueue<CallRecord>();
         Task canary = CanaryAsync(clock, stalls, stop.Token);
@@ -60,7 +60,7 @@ public static class ScenarioRunner
         await OffThePool(() => scenario.End(redis, proxy));
         TimeSpan faultEnd = clock.Elapsed;
 
-        await Eventually.TrueAsync(() => FirstHitAfter(calls, faultEnd) is not null, Backoff + TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => FirstRedisHitAfter(calls, faultEnd) is not null, Backoff + TimeSpan.FromSeconds(10));
         stop.Cancel();
         await Task.WhenAll(load.Append(watch).Append(canary));
 
@@ -82,8 +82,9 @@ public static class ScenarioRunner
             Exceptions: all.Count(c => c.Exception is not null),
             FirstException: all.FirstOrDefault(c => c.Exception is not null)?.Exception,
             CoreExecutions: service.CoreExecutions,
+            CoreRunsDuringFault: all.Count(c => c.CoreRan && c.Start >= faultStart && c.Start < faultEnd),
             GateClosedAfter: gateClosed - faultStart,
-            FirstHitAfterFaultEnd: FirstHitAfter(calls, faultEnd) - faultEnd,
+            FirstHitAfterFaultEnd: FirstRedisHitAfter(calls, faultEnd) - faultEnd,
             ClientsBefore: clientsBefore,
             ClientsAfter: clientsAfter)
         {
@@ -97,15 +98,17 @@ public static class ScenarioRunner
     private static Task OffThePool(Func<Task> action) =>
         Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
-    private static TimeSpan? FirstHitAfter(IEnumerable<CallRecord> calls, TimeSpan faultEnd) =>
-        calls.Where(c => c.Start >= faultEnd && c.Exception is null && !c.CoreRan).Select(c => (TimeSpan?)c.End).Min();
+    // A Redis hit: ...Core did not run, and Redis was available when the call began (so no in-process entry answered it).
+    private static TimeSpan? FirstRedisHitAfter(IEnumerable<CallRecord> calls, TimeSpan faultEnd) =>
+        calls.Where(c => c.Start >= faultEnd && c.Exception is null && !c.CoreRan && c.RedisAvailableAtStart).Select(c => (TimeSpan?)c.End).Min();
 
-    private static async Task CallerAsync(ReliabilityService service, int caller, Stopwatch clock, ConcurrentQueue<CallRecord> calls, CancellationToken stop)
+    private static async Task CallerAsync(ReliabilityService service, RedisCacheStore store, int caller, Stopwatch clock, ConcurrentQueue<CallRecord> calls, CancellationToken stop)
     {
         var random = new Random(caller);
         while (!stop.IsCancellationRequested)
         {
             TimeSpan start = clock.Elapsed;
+            bool available = store.Status == RedisStatus.Available;
             bool coreRan = false;
             Exception? exception = null;
             try
@@ -116,7 +119,7 @@ public static class ScenarioRunner
             {
                 exception = ex;
             }
-            calls.Enqueue(new CallRecord(start, clock.Elapsed, coreRan, exception));
+            calls.Enqueue(new CallRecord(start, clock.Elapsed, coreRan, exception, available));
             await Task.Delay(2, CancellationToken.None); // a steady load, not a busy loop
         }
     }
@@ -130,7 +133,7 @@ public static class ScenarioRunner
         {
             TimeSpan start = clock.Elapsed;
             await Task.Delay(ReliabilityService.CoreTime, CancellationToken.None);
-            var record = new CallRecord(start, clock.Elapsed, CoreRan: true, Exception: null);
+            var record = new CallRecord(start, clock.Elapsed, CoreRan: true, Exception: null, RedisAvailableAtStart: false);
             if (record.Latency > SlowCall)
             {
                 stalls.Enqueue(record);
@@ -153,7 +156,7 @@ public static class ScenarioRunner
         }
     }
 
-    private sealed record CallRecord(TimeSpan Start, TimeSpan End, bool CoreRan, Exception? Exception)
+    private sealed record CallRecord(TimeSpan Start, TimeSpan End, bool CoreRan, Exception? Exception, bool RedisAvailableAtStart)
     {
         public TimeSpan Latency => End - Start;
     }
@@ -171,6 +174,7 @@ public sealed record ScenarioResult(
     int Exceptions,
     Exception? FirstException,
     int CoreExecutions,
+    int CoreRunsDuringFault,
     TimeSpan? GateClosedAfter,
     TimeSpan? FirstHitAfterFaultEnd,
     long ClientsBefore,
@@ -180,11 +184,11 @@ public sealed record ScenarioResult(
     public string SlowCallDetails { get; init; } = string.Empty;
 
     public static string MarkdownHeader =>
-        "| scenario | fault | calls | slow (> Core + 100 ms) | slow while gate closed | max latency | exceptions | Core runs | gate closed after | first Redis hit after fault end | server clients before → after | process stalls |\n" +
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|";
+        "| scenario | fault | calls | slow (> Core + 100 ms) | slow while gate closed | max latency | exceptions | Core runs | Core runs during the fault | gate closed after | first Redis hit after fault end | server clients before → after | process stalls |\n" +
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|";
 
     public string ToMarkdownRow() =>
-        $"| {Name} | {Fault} | {Calls} | {SlowCalls} | {SlowCallsWhileGateClosed} | {Ms(MaxLatency)} | {Exceptions} | {CoreExecutions} | " +
+        $"| {Name} | {Fault} | {Calls} | {SlowCalls} | {SlowCallsWhileGateClosed} | {Ms(MaxLatency)} | {Exceptions} | {CoreExecutions} | {CoreRunsDuringFault} | " +
         $"{(GateClosedAfter is { } closed ? Ms(closed) : "never")} | {(FirstHitAfterFaultEnd is { } hit ? Ms(hit) : "none")} | {ClientsBefore} → {ClientsAfter} | {ProcessStalls} |";
 
     private static string Ms(TimeSpan value) => $"{value.TotalMilliseconds:0} ms";

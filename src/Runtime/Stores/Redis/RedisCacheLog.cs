@@ -5,7 +5,7 @@ namespace ResultCache;
 /// <summary>The Redis store's log messages. They name the method and key hash, never argument or cached values.</summary>
 internal static partial class RedisCacheLog
 {
-    [LoggerMessage(1, LogLevel.Warning, "Redis is unavailable ({Reason}); cached methods run uncached for {Backoff} before one call probes again.")]
+    [LoggerMessage(1, LogLevel.Warning, "Redis is unavailable ({Reason}); cached methods are served in process for {Backoff}, then a background probe tries again.")]
     public static partial void Unavailable(ILogger logger, string reason, TimeSpan backoff, Exception exception);
 
     [LoggerMessage(2, LogLevel.Information, "Redis is available; cached methods use it.")]

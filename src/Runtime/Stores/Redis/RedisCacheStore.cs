@@ -1,42 +1,36 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace ResultCache;
 
 /// <summary>
-/// Caches results in Redis through one long-lived StackExchange.Redis connection, behind a backoff gate.
-/// A Redis fault never reaches the caller: it costs at most one operation timeout, closes the gate for
-/// <see cref="RedisCacheStoreOptions.Backoff"/> (calls then run <c>...Core</c> without touching the network),
-/// resets the connection, and one probe after the backoff turns caching back on.
+/// Caches results in Redis through one long-lived StackExchange.Redis connection, behind a backoff gate. A Redis fault
+/// never reaches the caller: it costs at most one operation timeout and closes the gate for
+/// <see cref="RedisCacheStoreOptions.Backoff"/>; meanwhile calls touch no network and results are kept in process
+/// (<see cref="RedisCacheStoreOptions.OutageCache"/>), still under single flight. A background probe reopens the gate.
 /// </summary>
-public sealed partial class RedisCacheStore : CacheStore, IDisposable
+/// <remarks>
+/// The parts: <see cref="RedisConnection"/> (connect, gate, probe, health check, reset, replay), <see cref="EntryCodec"/>
+/// (payload framing), <see cref="EvictionChannel"/> (the local layer's coherence) and the in-process entries shared by the
+/// local layer and the outage layer. This type only reads, writes and deletes.
+/// </remarks>
+public sealed class RedisCacheStore : CacheStore, IDisposable
 {
     /// <summary>How many invalidations are remembered while Redis is unreachable; past it, each one more is logged as dropped.</summary>
     public const int PendingInvalidationCapacity = 100_000;
 
-    private readonly ConfigurationOptions _configuration;
     private readonly string _keyPrefix;
-    private readonly TimeSpan _backoff;
-    private readonly TimeSpan _disposeGrace;
-    private readonly long _healthCheckMilliseconds;
-    private readonly CacheClock _clock;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly RedisGate _gate;
-    private readonly ITimer _healthCheck;
+    private readonly EntryCodec _codec;
     private readonly RedisTagVersions _tagVersions;
-    private readonly LocalCacheLayer? _local;
-    private readonly PendingInvalidations _pending = new(PendingInvalidationCapacity);
-    private readonly IConnectionMultiplexer? _external;
-    private IConnectionMultiplexer? _connection;
-    private long _lastSuccess;
-    private int _firstProbeClaimed;
-    private int _reportedDown;
-    private int _disposed;
+    private readonly RedisConnection _connection;
+    private readonly InProcessEntries? _entries;   // the local layer and the outage layer; null when both are off
+    private readonly EvictionChannel? _evictions;  // with a local layer only
+    private readonly TimeSpan? _localTtl;
+    private readonly TimeSpan? _outageTtl;
 
     /// <summary>Connects to Redis with a StackExchange.Redis connection string and the default settings.</summary>
     /// <exception cref="ArgumentException">The connection string is not valid.</exception>
@@ -45,67 +39,52 @@ public sealed partial class RedisCacheStore : CacheStore, IDisposable
     {
     }
 
-    /// <summary>Creates the store. It connects at the first cached call, not here.</summary>
+    /// <summary>Creates the store and starts its first connect in the background; a first call waits for it, at most the connect timeout.</summary>
     /// <exception cref="ArgumentException">A setting is not valid; the message names it.</exception>
     public RedisCacheStore(RedisCacheStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _configuration = options.Validate();
-        _external = options.Connection;
+        ConfigurationOptions configuration = options.Validate();
         _keyPrefix = options.KeyPrefix;
-        _backoff = options.Backoff;
-        _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
-        _clock = new CacheClock(options.TimeProvider);
-        _time = options.TimeProvider;
         _logger = options.Logger;
-        _healthCheckMilliseconds = (long)(options.HealthCheckInterval.TotalMilliseconds / 2);
-        _gate = new RedisGate(options.TimeProvider, options.Backoff);
+        _codec = new EntryCodec(options.TimeProvider, options.Logger);
         _tagVersions = new RedisTagVersions(this, options.TagRetention);
-        _local = options.LocalCache is { } local ? new LocalCacheLayer(local, options.TimeProvider, options.KeyPrefix) : null;
-        LocalEntries = _local?.Entries;
-        CacheMetrics.Track(this, _keyPrefix);
-        // Every half interval, PING a connection that did nothing in the last half: no connection goes a
-        // whole interval unverified, so one silently dropped by a NAT or conntrack is found before a request needs it.
-        TimeSpan period = options.HealthCheckInterval / 2;
-        _healthCheck = options.TimeProvider.CreateTimer(static state => ((RedisCacheStore)state!).OnHealthCheckTimer(), this, period, period);
-    }
-
-    /// <summary>Whether calls use Redis now, bypass it, or one of them is probing.</summary>
-    public RedisStatus Status => _gate.Status;
-
-    /// <inheritdoc/>
-    public override bool IsBypassing
-    {
-        get
+        _localTtl = options.LocalCache?.Ttl;
+        _outageTtl = options.OutageCache.Enabled ? options.OutageCache.Ttl : null;
+        if (_localTtl is not null || _outageTtl is not null)
         {
-            // The local layer serves even while Redis is down, so with one the store never bypasses as a whole.
-            bool bypassing = _local is null && _gate.IsBypassing;
-            if (bypassing)
-            {
-                CacheMetrics.StoreBypass(_keyPrefix);
-            }
-            return bypassing;
+            int maxEntries = Math.Max(options.LocalCache?.MaxEntries ?? 0, _outageTtl is null ? 0 : options.OutageCache.MaxEntries);
+            _entries = new InProcessEntries(maxEntries, options.TimeProvider);
+            _evictions = _localTtl is null ? null : new EvictionChannel(_keyPrefix, _entries);
         }
+        InProcess = _localTtl is null ? null : _entries;
+        CacheMetrics.Track(this, _keyPrefix);
+        _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged);
     }
 
-    /// <inheritdoc/>
-    public override ILogger Logger => _logger;
+    /// <summary>Whether calls use Redis now, are served in process, or the store is connecting or probing.</summary>
+    public RedisStatus Status => _connection.Status;
 
-    /// <summary>Entries in the local layer; for tests.</summary>
-    internal int LocalCount => _local?.Count ?? 0;
+    internal override ILogger Logger => _logger;
 
-    /// <summary>Evictions the local layer has applied, received ones included; for tests.</summary>
-    internal long LocalEvictions => _local?.Evictions ?? 0;
+    /// <summary>Entries held in process (local layer and outage layer); for tests.</summary>
+    internal int InProcessCount => _entries?.Count ?? 0;
+
+    /// <summary>Invalidations and clears the in-process entries have applied, received ones included; for tests.</summary>
+    internal long InProcessRemovals => _entries?.Removals ?? 0;
+
+    /// <summary>Starts a probe now if one is due; returns whether a connect or probe is in flight. For the health check.</summary>
+    internal bool EnsureProbing()
+    {
+        _connection.ProbeIfDue();
+        return Status is RedisStatus.Probing or RedisStatus.Connecting;
+    }
 
     /// <summary>
-    /// Drops the current connection (disposed after in-flight calls had their timeout) and lets the next
-    /// call connect afresh. For tests and operators; faults reset the connection by themselves.
+    /// Drops the current connection (disposed after in-flight calls had their timeout) and lets the next call probe
+    /// afresh. For tests and operators; faults reset the connection by themselves.
     /// </summary>
-    public void ResetConnection()
-    {
-        Retire(Interlocked.Exchange(ref _connection, null));
-        _gate.ProbeNow();
-    }
+    public void ResetConnection() => _connection.Reset();
 
     /// <summary>The Redis key of <paramref name="method"/>'s entry for the argument hash <paramref name="key"/>.</summary>
     public string KeyFor<T>(CachedMethod<T> method, UInt128 key) =>
@@ -119,254 +98,177 @@ public sealed partial class RedisCacheStore : CacheStore, IDisposable
     /// <summary>The Redis key that holds the current version of the tag with hash <paramref name="tagHash"/>.</summary>
     public string TagKeyFor(UInt128 tagHash) => _keyPrefix + "tag:" + tagHash.ToString("x32", CultureInfo.InvariantCulture);
 
-    /// <inheritdoc/>
-    public override CacheLookup<T> Get<T>(CachedMethod<T> method, CacheKey key)
-    {
-        if (_local is { } local)
-        {
-            long evictions = local.Evictions;
-            CacheLookup<T> hit = local.Entries.Get(method, key);
-            return hit.Found ? hit : GetFromRedis(method, key, new LocalRead(hit.Versions, evictions));
-        }
-        return GetFromRedis(method, key, default);
-    }
-
-    private CacheLookup<T> GetFromRedis<T>(CachedMethod<T> method, CacheKey key, LocalRead local)
-    {
-        Admission admission = _gate.Admit();
-        if (admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground()))
-        {
-            CacheMetrics.Bypass(method.Name);
-            return CacheLookup<T>.Miss;
-        }
-        IConnectionMultiplexer? connection = Volatile.Read(ref _connection);
-        if (connection is null && admission == Admission.Probe)
-        {
-            connection = Connect(admission, () => ConnectionMultiplexer.Connect(_configuration));
-        }
-        if (connection is null || !ReplayedBeforeProbe(connection, admission))
-        {
-            return CacheLookup<T>.Miss;
-        }
-        if (key.Tags.Count > 0)
-        {
-            // Tag versions are read in the same round trip as the entry; the asynchronous path does that.
-            return ReadAsync(connection, method, key, admission, local).AsTask().GetAwaiter().GetResult();
-        }
-        RedisValue raw;
-        using Activity? activity = CacheActivities.Start("get", method.Name);
-        try
-        {
-            raw = connection.GetDatabase().StringGet(KeyFor(method, key.Hash));
-            activity?.SetTag("cache.hit", !raw.IsNull);
-        }
-        catch (Exception ex)
-        {
-            CacheActivities.Fail(activity, ex);
-            OnFailure(connection, admission, ex, method.Name, key.Hash);
-            return CacheLookup<T>.Miss;
-        }
-        OnSuccess(admission);
-        return Decoded(method, key, raw, default, local);
-    }
-
-    /// <inheritdoc/>
-    public override ValueTask<CacheLookup<T>> GetAsync<T>(CachedMethod<T> method, CacheKey key)
-    {
-        if (_local is { } local)
-        {
-            long evictions = local.Evictions;
-            CacheLookup<T> hit = local.Entries.Get(method, key);
-            return hit.Found ? new ValueTask<CacheLookup<T>>(hit) : GetFromRedisAsync(method, key, new LocalRead(hit.Versions, evictions));
-        }
-        return GetFromRedisAsync(method, key, default);
-    }
-
-    private ValueTask<CacheLookup<T>> GetFromRedisAsync<T>(CachedMethod<T> method, CacheKey key, LocalRead local)
-    {
-        Admission admission = _gate.Admit();
-        if (admission == Admission.Bypass || (admission == Admission.Probe && ProbedInBackground()))
-        {
-            CacheMetrics.Bypass(method.Name);
-            return new ValueTask<CacheLookup<T>>(CacheLookup<T>.Miss); // gate closed: completes at once, no network
-        }
-        return ConnectAndReadAsync(method, key, admission, local);
-    }
-
-    /// <inheritdoc/>
-    public override void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
-    {
-        if (PrepareWrite(method, key, versions, value) is not { } write)
-        {
-            return;
-        }
-        using Activity? activity = CacheActivities.Start("set", method.Name);
-        try
-        {
-            write.Connection.GetDatabase().StringSet(write.Key, write.Payload, write.Expiry);
-            Applied(write.Connection, write.Key);
-        }
-        catch (Exception ex)
-        {
-            CacheActivities.Fail(activity, ex);
-            OnFailure(write.Connection, Admission.Use, ex, method.Name, key.Hash);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override async ValueTask SetAsync<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
-    {
-        if (PrepareWrite(method, key, versions, value) is not { } write)
-        {
-            return;
-        }
-        using Activity? activity = CacheActivities.Start("set", method.Name);
-        try
-        {
-            await write.Connection.GetDatabase().StringSetAsync(write.Key, write.Payload, write.Expiry).ConfigureAwait(false);
-            Applied(write.Connection, write.Key);
-        }
-        catch (Exception ex)
-        {
-            CacheActivities.Fail(activity, ex);
-            OnFailure(write.Connection, Admission.Use, ex, method.Name, key.Hash);
-        }
-    }
-
     /// <summary>Stops the health check and closes the connection.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-        _healthCheck.Dispose();
         CacheMetrics.Untrack(this);
-        IConnectionMultiplexer? connection = Interlocked.Exchange(ref _connection, null);
-        if (connection != _external)
-        {
-            connection?.Dispose();
-        }
+        _connection.Dispose();
     }
 
-    // Pooled: the state machine is reused across calls, so a Redis read allocates no Task of its own.
+    // Admission first, then the in-process entries (stamped, so a later keep sees any invalidation since), then Redis.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheLookup<T>> ConnectAndReadAsync<T>(CachedMethod<T> method, CacheKey key, Admission admission, LocalRead local)
+    internal override async ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync)
     {
-        IConnectionMultiplexer? connection = Volatile.Read(ref _connection);
-        if (connection is null && admission == Admission.Probe)
+        IConnectionMultiplexer? connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
+        long removals = _entries?.Removals ?? 0;
+        CacheLookup<T> inProcess = InProcess?.Get<T>(key) ?? CacheLookup<T>.Miss(default);
+        var stamp = new InProcessStamp(inProcess.Versions, removals);
+        if (connection is null)
         {
-            connection = await ConnectAsync(admission).ConfigureAwait(false);
+            CacheMetrics.Bypass(method.Name);
+            return inProcess.With(stamp, reachedRedis: false);
         }
-        if (connection is null || !await ReplayedBeforeProbeAsync(connection, admission).ConfigureAwait(false))
+        if (inProcess.Found)
         {
-            return CacheLookup<T>.Miss;
+            return inProcess;
         }
-        return await ReadAsync(connection, method, key, admission, local).ConfigureAwait(false);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<CacheLookup<T>> ReadAsync<T>(IConnectionMultiplexer connection, CachedMethod<T> method, CacheKey key, Admission admission, LocalRead local)
-    {
-        IDatabase database = connection.GetDatabase();
-        RedisValue raw;
-        TagVersions versions = default;
-        using Activity? activity = CacheActivities.Start("get", method.Name);
-        try
+        (RedisOutcome outcome, StoredEntry stored) = await RunAsync(connection, "get", method.Name, key.Hash,
+            (Store: this, RedisKey: KeyFor(method, key.Hash), key.Tags), static (database, s, sync) => s.Store.ReadEntryAsync(database, s.RedisKey, s.Tags, sync), sync).ConfigureAwait(false);
+        if (outcome == RedisOutcome.Unreachable)
         {
-            // All GETs are sent before the first await: one round trip, and single-key commands only, so it works on a cluster.
-            Task<RedisValue> entry = database.StringGetAsync(KeyFor(method, key.Hash));
-            Task<RedisValue>[]? tagReads = key.Tags.Count == 0 ? null : _tagVersions.Read(database, key.Tags);
-            raw = await entry.ConfigureAwait(false);
-            if (tagReads is not null)
-            {
-                versions = await _tagVersions.CompleteAsync(database, key.Tags, tagReads).ConfigureAwait(false);
-            }
-            activity?.SetTag("cache.hit", !raw.IsNull);
+            return inProcess.With(stamp, reachedRedis: false); // the gate just closed: the result is kept in process
         }
-        catch (Exception ex)
+        CacheLookup<T> lookup = _codec.Decode(method, key.Hash, stored.Payload, stored.Versions).With(stamp, reachedRedis: true);
+        if (lookup.Found && _localTtl is { } localTtl)
         {
-            CacheActivities.Fail(activity, ex);
-            OnFailure(connection, admission, ex, method.Name, key.Hash);
-            return CacheLookup<T>.Miss;
-        }
-        OnSuccess(admission);
-        return Decoded(method, key, raw, versions, local);
-    }
-
-    // A write to send: the connection re-fetched for it, the key, the payload and the expiry (TTL plus fail-safe window).
-    private readonly record struct PendingWrite(IConnectionMultiplexer Connection, string Key, byte[] Payload, TimeSpan Expiry);
-
-    // Keeps the value locally, then says what to send to Redis; null when nothing is: no open connection, a tagged
-    // value read while bypassing (no versions to store it under), or a value that does not serialize.
-    private PendingWrite? PrepareWrite<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value)
-    {
-        _local?.Keep(method, key, value);
-        IConnectionMultiplexer? connection = ConnectionForWrite();
-        TimeSpan ttl = method.NextTtl();
-        if (connection is null || versions.Count != key.Tags.Count || Serialize(method, value, versions, ttl) is not { } payload)
-        {
-            return null;
-        }
-        return new PendingWrite(connection, KeyFor(method, key.Hash), payload, ttl + method.FailSafe);
-    }
-
-    // What the local layer said before the Redis read: its tag versions and eviction count, for filling it afterwards.
-    private readonly record struct LocalRead(TagVersions Versions, long Evictions);
-
-    private CacheLookup<T> Decoded<T>(CachedMethod<T> method, CacheKey key, RedisValue raw, TagVersions versions, LocalRead local)
-    {
-        CacheLookup<T> lookup = Decode(method, key.Hash, raw, versions);
-        if (lookup.Found)
-        {
-            _local?.Fill(method, key, local.Versions, local.Evictions, lookup.Value);
+            Keep(key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero);
         }
         return lookup;
     }
 
-    private CacheLookup<T> Decode<T>(CachedMethod<T> method, UInt128 key, RedisValue raw, TagVersions versions)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal override async ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
     {
-        var miss = versions.Count == 0 ? CacheLookup<T>.Miss : new CacheLookup<T>(versions);
-        if (raw.IsNull)
+        // Re-fetched, not the read's: if any call closed the gate meanwhile there is none, and nothing goes to a dead link.
+        IConnectionMultiplexer? connection = read.ReachedRedis ? _connection.ForWrite : null;
+        if (connection is null)
         {
-            return miss;
+            // Computed while Redis was unavailable: kept in process only, and dropped when Redis returns.
+            // Not while a probe is in flight: a success drops these entries before the gate opens, and one kept after that would outlive the outage.
+            if (_outageTtl is { } outageTtl && _connection.Status == RedisStatus.Unavailable)
+            {
+                Keep(key, read.Local, value, Shorter(method.NextTtl(), outageTtl), method.FailSafe);
+            }
+            return;
         }
-        ReadOnlySpan<byte> bytes = ((ReadOnlyMemory<byte>)raw).Span;
-        if (!EntryPayload.TryDecode(ref bytes, method.FailSafe > TimeSpan.Zero, versions, out long freshUntil))
+        if (_localTtl is { } localTtl && key.Tags.Count == 0)
         {
-            return miss; // stored under a tag version that was invalidated since
+            // A tagged value enters the local layer on its next read from Redis, as the layer always did.
+            Keep(key, read.Local, value, Shorter(method.Ttl, localTtl), TimeSpan.Zero);
         }
-        T value;
-        try
+        TimeSpan ttl = method.NextTtl();
+        if (!key.CanStoreUnder(read.Versions) || _codec.Encode(method, value, read.Versions, ttl) is not { } payload)
         {
-            value = JsonSerializer.Deserialize(bytes, method.Json)!;
+            return;
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        string redisKey = KeyFor(method, key.Hash);
+        (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, payload, Expiry: ttl + method.FailSafe),
+            static (database, s, sync) => sync
+                ? new ValueTask<bool>(database.StringSet(s.redisKey, s.payload, s.Expiry))
+                : new ValueTask<bool>(database.StringSetAsync(s.redisKey, s.payload, s.Expiry)), sync).ConfigureAwait(false);
+        if (outcome == RedisOutcome.Done)
         {
-            CacheMetrics.Error("serialization");
-            RedisCacheLog.Undeserializable(_logger, method.Name, key.ToString("x32", CultureInfo.InvariantCulture), ex);
-            return miss;
+            _evictions?.Announce(connection, redisKey);
         }
-        // Kept past its TTL for fail-safe: a miss that carries the value to fall back on, until the window ends by
-        // this process's clock too (Redis expires it by its own).
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        return now < freshUntil ? new CacheLookup<T>(value)
-            : now < freshUntil + (long)method.FailSafe.TotalMilliseconds ? CacheLookup<T>.Stale(value, versions)
-            : miss;
     }
 
-    private byte[]? Serialize<T>(CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl)
+    private protected override ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync)
     {
-        try
+        _entries?.Invalidate(hash);
+        return DeleteAsync(KeyFor(method, hash), sync);
+    }
+
+    // Invalidating a tag deletes its version key: the next read gives the tag a fresh random version, so every entry
+    // stored under an older one misses. One DEL, whatever the number of entries, and DEL works when Redis is out of memory.
+    private protected override ValueTask RemoveTagAsync(UInt128 tagHash, bool sync)
+    {
+        _entries?.InvalidateTag(tagHash);
+        return DeleteAsync(TagKeyFor(tagHash), sync);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask DeleteAsync(string redisKey, bool sync)
+    {
+        IConnectionMultiplexer? connection = _connection.ForWrite;
+        RedisOutcome outcome = connection is null ? RedisOutcome.Unreachable : (await RunAsync(connection, "invalidate", null, default, redisKey,
+            static (database, k, sync) => sync ? new ValueTask<bool>(database.KeyDelete(k)) : new ValueTask<bool>(database.KeyDeleteAsync(k)), sync).ConfigureAwait(false)).Outcome;
+        if (outcome == RedisOutcome.Unreachable)
         {
-            long? freshUntil = method.FailSafe > TimeSpan.Zero ? _time.GetUtcNow().Add(ttl).ToUnixTimeMilliseconds() : null;
-            return EntryPayload.Encode(freshUntil, versions, JsonSerializer.SerializeToUtf8Bytes(value, method.Json));
+            _connection.Remember(redisKey);
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        else if (outcome == RedisOutcome.Done)
         {
-            CacheMetrics.Error("serialization");
-            RedisCacheLog.Unserializable(_logger, method.Name, ex);
-            return null;
+            _evictions?.Announce(connection!, redisKey);
         }
     }
+
+    // One wrapper for every Redis command: its span, the classification of a fault, and the outcome to the connection.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(RedisOutcome Outcome, TResult Value)> RunAsync<TState, TResult>(IConnectionMultiplexer connection, string operation,
+        string? method, UInt128 key, TState state, Func<IDatabase, TState, bool, ValueTask<TResult>> command, bool sync)
+    {
+        using Activity? activity = CacheActivities.Start(operation, method);
+        try
+        {
+            TResult value = await command(connection.GetDatabase(), state, sync).ConfigureAwait(false);
+            _connection.Succeeded();
+            return (RedisOutcome.Done, value);
+        }
+        catch (Exception ex)
+        {
+            CacheActivities.Fail(activity, ex);
+            return (_connection.Failed(connection, ex, method ?? "(" + operation + ")", key), default!);
+        }
+    }
+
+    private readonly record struct StoredEntry(ReadOnlyMemory<byte>? Payload, TagVersions Versions);
+
+    // The entry and its tags' versions: all GETs are sent before the first await, so one round trip, and single-key
+    // commands only, so it works on a cluster.
+    private async ValueTask<StoredEntry> ReadEntryAsync(IDatabase database, string redisKey, CacheTags tags, bool sync)
+    {
+        RedisValue raw;
+        TagVersions versions = default;
+        if (tags.Count == 0)
+        {
+            raw = sync ? database.StringGet(redisKey) : await database.StringGetAsync(redisKey).ConfigureAwait(false);
+        }
+        else
+        {
+            Task<RedisValue> entry = database.StringGetAsync(redisKey);
+            Task<RedisValue>[] tagReads = _tagVersions.Read(database, tags);
+            raw = await entry.ConfigureAwait(false);
+            versions = await _tagVersions.CompleteAsync(database, tags, tagReads).ConfigureAwait(false);
+        }
+        Activity.Current?.SetTag("cache.hit", !raw.IsNull); // the span RunAsync started for this read
+        // Typed, not null: a null byte[] would convert to an empty memory, and a missing entry would read as a corrupt one.
+        return new StoredEntry(raw.IsNull ? default(ReadOnlyMemory<byte>?) : (ReadOnlyMemory<byte>)raw, versions);
+    }
+
+    // Into the in-process entries, unless an invalidation or a clear (Redis returning) came after the read.
+    private void Keep<T>(CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe)
+    {
+        if (_entries is { } entries && entries.Removals == stamp.Removals)
+        {
+            entries.Set(key, stamp.Versions, value, ttl, failSafe);
+        }
+    }
+
+    // The connection's one signal. Redis down: every call reads the in-process entries first. Redis back (raised before
+    // the gate opens): they are emptied, since outage results must never outlive the outage and evictions sent meanwhile
+    // were missed.
+    private void OnStatusChanged(RedisStatus status)
+    {
+        if (status == RedisStatus.Available)
+        {
+            InProcess = _localTtl is null ? null : _entries;
+            _entries?.Clear();
+        }
+        else
+        {
+            InProcess = _entries;
+        }
+    }
+
+    private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

@@ -29,7 +29,7 @@ public sealed class RedisCacheStoreOptions
     /// <summary>A connection idle this long is PINGed, so a silently dropped one is found before a request needs it. Default 15 s.</summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How long a connect may take. Default 2 s.</summary>
+    /// <summary>How long a connect may take; the store's first call waits for its first connect at most this (plus a second). Default 2 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a read or write may take; there is no retry. Default 2 s.</summary>
@@ -46,6 +46,12 @@ public sealed class RedisCacheStoreOptions
     /// invalidations evict it on every instance through Redis pub/sub, and it keeps serving while Redis is down.
     /// </summary>
     public LocalCacheOptions? LocalCache { get; set; }
+
+    /// <summary>
+    /// Results computed while Redis is unavailable are kept in process for the method's TTL, capped by
+    /// <see cref="OutageCacheOptions.Ttl"/> (30 s), and dropped when Redis returns. Set its <c>Ttl</c> to zero to turn it off.
+    /// </summary>
+    public OutageCacheOptions OutageCache { get; } = new();
 
     /// <summary>The clock for the backoff and the health check. Tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -67,6 +73,7 @@ public sealed class RedisCacheStoreOptions
         RequirePositive(OperationTimeout, nameof(OperationTimeout));
         RequirePositive(TagRetention, nameof(TagRetention));
         LocalCache?.Validate();
+        OutageCache.Validate();
         ArgumentNullException.ThrowIfNull(KeyPrefix, nameof(KeyPrefix));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));

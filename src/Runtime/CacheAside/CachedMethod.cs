@@ -9,11 +9,12 @@ namespace ResultCache;
 /// <summary>
 /// One cached method: its identity, TTL and serializer, and the cache-aside steps that generated code
 /// calls (look up, run <c>...Core</c> on a miss, store). Generated code keeps one per method in a static field.
-/// Concurrent misses of one key in a process share a single run of <c>...Core</c>.
+/// This is the cache-aside policy, written once for every store: single flight, the fail-safe fallback, and storing
+/// the result where its read says it belongs (Redis, or in process while Redis is unavailable).
 /// </summary>
 public sealed class CachedMethod<T>
 {
-    // One entry per store and key whose ...Core is running; removed as soon as it completes. The store is part of
+    // One entry per store and key whose read or ...Core is running; removed as soon as it completes. The store is part of
     // the key: two containers (or tenants) with their own stores must never share a result.
     private readonly ConcurrentDictionary<(CacheStore Store, UInt128 Key), TaskCompletionSource<T>> _flights = new();
     private readonly int _jitterPercent;
@@ -102,38 +103,11 @@ public sealed class CachedMethod<T>
     public T Invoke<TState>(CacheStore store, CacheKey key, TState state, Func<TState, T> core)
     {
         long start = CacheMetrics.Start();
-        if (store.LocalEntries?.Get(this, key) is { Found: true } local)
+        if (store.InProcess is { } entries && entries.TryGet(key, out T value))
         {
-            return Hit(start, local.Value);
+            return Hit(start, value);
         }
-        CacheLookup<T> lookup = store.Get(this, key);
-        if (lookup.Found)
-        {
-            return Hit(start, lookup.Value);
-        }
-        CacheMetrics.Miss(Name);
-        var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        TaskCompletionSource<T> leader = _flights.GetOrAdd((store, key.Hash), flight);
-        if (leader != flight)
-        {
-            return leader.Task.GetAwaiter().GetResult(); // another thread is computing this key: wait for it
-        }
-        try
-        {
-            T value = ComputeOrFallBack(store, key, lookup, state, core);
-            flight.SetResult(value);
-            CacheMetrics.Finish(start, Name, hit: false);
-            return value;
-        }
-        catch (Exception ex)
-        {
-            Fail(flight, ex);
-            throw;
-        }
-        finally
-        {
-            _flights.TryRemove(new KeyValuePair<(CacheStore, UInt128), TaskCompletionSource<T>>((store, key.Hash), flight));
-        }
+        return Synchronously.Result(MissAsync(store, key, state, core, static (s, c) => new ValueTask<T>(c(s)), start, sync: true, default));
     }
 
     /// <summary>Cache-aside for a method returning <see cref="Task{T}"/>.</summary>
@@ -144,18 +118,11 @@ public sealed class CachedMethod<T>
             return Task.FromCanceled<T>(cancellationToken);
         }
         long start = CacheMetrics.Start();
-        if (store.LocalEntries?.Get(this, key) is { Found: true } local)
+        if (store.InProcess is { } entries && entries.TryGet(key, out T value))
         {
-            return Task.FromResult(Hit(start, local.Value));
+            return Task.FromResult(Hit(start, value));
         }
-        ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
-        if (!pending.IsCompletedSuccessfully)
-        {
-            return AwaitLookupAsync(store, key, pending, state, core, start, cancellationToken);
-        }
-        // A ValueTask may be backed by a pooled source, so its result is read exactly once.
-        CacheLookup<T> lookup = pending.Result;
-        return lookup.Found ? Task.FromResult(Hit(start, lookup.Value)) : MissAsync(store, key, lookup, state, static (s, c) => c(s), core, start, cancellationToken);
+        return MissAsync(store, key, state, core, static (s, c) => new ValueTask<T>(c(s)), start, sync: false, cancellationToken).AsTask();
     }
 
     /// <summary>Cache-aside for a method returning <see cref="ValueTask{T}"/>; a hit from memory allocates nothing.</summary>
@@ -166,43 +133,21 @@ public sealed class CachedMethod<T>
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
         long start = CacheMetrics.Start();
-        if (store.LocalEntries?.Get(this, key) is { Found: true } local)
+        if (store.InProcess is { } entries && entries.TryGet(key, out T value))
         {
-            return new ValueTask<T>(Hit(start, local.Value));
+            return new ValueTask<T>(Hit(start, value));
         }
-        ValueTask<CacheLookup<T>> pending = store.GetAsync(this, key);
-        if (!pending.IsCompletedSuccessfully)
-        {
-            return AwaitLookupValueAsync(store, key, pending, state, core, start, cancellationToken);
-        }
-        CacheLookup<T> lookup = pending.Result;
-        return lookup.Found
-            ? new ValueTask<T>(Hit(start, lookup.Value))
-            : new ValueTask<T>(MissAsync(store, key, lookup, state, static (s, c) => c(s).AsTask(), core, start, cancellationToken));
+        return MissAsync(store, key, state, core, static (s, c) => c(s), start, sync: false, cancellationToken);
     }
 
-    private async Task<T> AwaitLookupAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, Task<T>> core, long start, CancellationToken cancellationToken)
-    {
-        CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        return lookup.Found ? Hit(start, lookup.Value) : await MissAsync(store, key, lookup, state, static (s, c) => c(s), core, start, cancellationToken).ConfigureAwait(false);
-    }
-
-    // Pooled, so a Redis hit through a ValueTask method allocates no Task.
+    // Single flight, on every path (Redis up, cold, probing or down): the first caller of a key on a store leads; callers
+    // of that key meanwhile await its result. A waiter that cancels stops waiting alone. If the leader's own token
+    // cancels ...Core, waiters whose tokens are still live lead again rather than inherit someone else's cancellation.
+    // Pooled, so a Redis hit through a ValueTask method allocates no Task of its own.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> AwaitLookupValueAsync<TState>(CacheStore store, CacheKey key, ValueTask<CacheLookup<T>> pending, TState state, Func<TState, ValueTask<T>> core, long start, CancellationToken cancellationToken)
+    private async ValueTask<T> MissAsync<TState, TCore>(CacheStore store, CacheKey key, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run,
+        long start, bool sync, CancellationToken cancellationToken)
     {
-        CacheLookup<T> lookup = await pending.ConfigureAwait(false);
-        return lookup.Found
-            ? Hit(start, lookup.Value)
-            : await MissAsync(store, key, lookup, state, static (s, c) => c(s).AsTask(), core, start, cancellationToken).ConfigureAwait(false);
-    }
-
-    // Single flight: the first miss of a key runs ...Core; misses of the same key meanwhile await its result.
-    // A waiter that cancels stops waiting alone. If the leader's own token cancels ...Core, waiters whose
-    // tokens are still live run it again rather than inherit someone else's cancellation.
-    private async Task<T> MissAsync<TState, TCore>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, TCore, Task<T>> run, TCore core, long start, CancellationToken cancellationToken)
-    {
-        CacheMetrics.Miss(Name);
         while (true)
         {
             var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -211,7 +156,11 @@ public sealed class CachedMethod<T>
             {
                 try
                 {
-                    return await leader.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    // A sync caller blocks on the task itself: it needs no thread-pool thread to resume it.
+                    T shared = sync ? leader.Task.GetAwaiter().GetResult() : await leader.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    CacheMetrics.Share(Name);
+                    CacheMetrics.Finish(start, Name, "coalesced");
+                    return shared;
                 }
                 catch (OperationCanceledException) when (leader.Task.IsCanceled && !cancellationToken.IsCancellationRequested)
                 {
@@ -220,9 +169,8 @@ public sealed class CachedMethod<T>
             }
             try
             {
-                T value = await ComputeOrFallBackAsync(store, key, lookup, state, run, core).ConfigureAwait(false);
+                T value = await LeadAsync(store, key, state, core, run, start, sync).ConfigureAwait(false);
                 flight.SetResult(value);
-                CacheMetrics.Finish(start, Name, hit: false);
                 return value;
             }
             catch (Exception ex)
@@ -237,42 +185,33 @@ public sealed class CachedMethod<T>
         }
     }
 
-    private T ComputeOrFallBack<TState>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, T> core)
+    // The leader's cache-aside: read the store; on a miss run ...Core, fall back to an expired value if it fails and the
+    // method is fail-safe, and store the result where the read says it belongs.
+    private async ValueTask<T> LeadAsync<TState, TCore>(CacheStore store, CacheKey key, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run,
+        long start, bool sync)
     {
-        T value;
-        try
+        CacheLookup<T> read = await store.ReadAsync(this, key, sync).ConfigureAwait(false);
+        if (read.Found)
         {
-            value = core(state);
+            return Hit(start, read.Value);
         }
-        catch (Exception ex) when (lookup.HasStaleValue && ex is not OperationCanceledException)
-        {
-            CacheLog.ServedStale(store.Logger, Name, ex.GetType().Name, ex);
-            return lookup.Value;
-        }
-        if (ShouldStore(value))
-        {
-            store.Set(this, key, lookup.Versions, value);
-        }
-        return value;
-    }
-
-    private async Task<T> ComputeOrFallBackAsync<TState, TCore>(CacheStore store, CacheKey key, CacheLookup<T> lookup, TState state, Func<TState, TCore, Task<T>> run, TCore core)
-    {
+        CacheMetrics.Miss(Name);
         T value;
         try
         {
             // Core's exception propagates as is (same object, stack intact) and nothing is stored.
             value = await run(state, core).ConfigureAwait(false);
         }
-        catch (Exception ex) when (lookup.HasStaleValue && ex is not OperationCanceledException)
+        catch (Exception ex) when (read.HasStaleValue && ex is not OperationCanceledException)
         {
             CacheLog.ServedStale(store.Logger, Name, ex.GetType().Name, ex);
-            return lookup.Value;
+            return read.Value;
         }
-        if (ShouldStore(value))
+        if (value is not null || CacheNulls)
         {
-            await store.SetAsync(this, key, lookup.Versions, value).ConfigureAwait(false);
+            await store.WriteAsync(this, key, read, value, sync).ConfigureAwait(false);
         }
+        CacheMetrics.Finish(start, Name, "miss");
         return value;
     }
 
@@ -290,12 +229,10 @@ public sealed class CachedMethod<T>
         _ = flight.Task.Exception;
     }
 
-    private bool ShouldStore(T value) => value is not null || CacheNulls;
-
     private T Hit(long start, T value)
     {
         CacheMetrics.Hit(Name);
-        CacheMetrics.Finish(start, Name, hit: true);
+        CacheMetrics.Finish(start, Name, "hit");
         return value;
     }
 }

@@ -1,0 +1,48 @@
+namespace ResultCache;
+
+/// <summary>
+/// What a single-flight leader's read found: a fresh value, or a miss. A miss carries what its write needs: the tag
+/// versions to store under and, for a fail-safe method, an expired value to fall back on if <c>...Core</c> fails.
+/// </summary>
+internal readonly struct CacheLookup<T>
+{
+    private CacheLookup(bool found, bool stale, T value, TagVersions versions, InProcessStamp local, bool reachedRedis)
+    {
+        Found = found;
+        HasStaleValue = stale;
+        Value = value;
+        Versions = versions;
+        Local = local;
+        ReachedRedis = reachedRedis;
+    }
+
+    /// <summary>Whether the read found a fresh value.</summary>
+    public bool Found { get; }
+
+    /// <summary>A miss that still holds an expired value within the method's fail-safe window.</summary>
+    public bool HasStaleValue { get; }
+
+    /// <summary>The value when <see cref="Found"/>; the expired one when <see cref="HasStaleValue"/>.</summary>
+    public T Value { get; }
+
+    /// <summary>The versions the call's tags had in the store that answered.</summary>
+    public TagVersions Versions { get; }
+
+    /// <summary>A Redis store's in-process entries as they were before it read Redis: their tag versions and removal count.</summary>
+    public InProcessStamp Local { get; }
+
+    /// <summary>Whether the read reached Redis; a result whose read did not is kept in process only.</summary>
+    public bool ReachedRedis { get; }
+
+    public static CacheLookup<T> Hit(T value) => new(true, false, value, default, default, false);
+
+    public static CacheLookup<T> Stale(T value, TagVersions versions) => new(false, true, value, versions, default, false);
+
+    public static CacheLookup<T> Miss(TagVersions versions) => new(false, false, default!, versions, default, false);
+
+    /// <summary>The same outcome, with the stamp of a Redis store's in-process entries and whether Redis answered.</summary>
+    public CacheLookup<T> With(InProcessStamp local, bool reachedRedis) => new(Found, HasStaleValue, Value, Versions, local, reachedRedis);
+}
+
+/// <summary>In-process entries before a Redis read: the versions to keep a value under, and their removal count then.</summary>
+internal readonly record struct InProcessStamp(TagVersions Versions, long Removals);
