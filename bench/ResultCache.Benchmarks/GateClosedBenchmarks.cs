@@ -3,7 +3,11 @@ using BenchmarkDotNet.Configs;
 
 namespace ResultCache.Benchmarks;
 
-/// <summary>Scenario 4: Redis unreachable, the gate closed: what a call costs over calling ...Core directly.</summary>
+/// <summary>
+/// Scenario 4: Redis unreachable, the gate closed: what a call costs over calling ...Core directly. By default a
+/// repeated call is answered by the outage layer in process; with outage caching off, every call runs ...Core under
+/// single flight.
+/// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
@@ -14,23 +18,31 @@ public class GateClosedBenchmarks
     private const string RegionName = "eu-west";
 
     private RedisCacheStore _store = null!;
+    private RedisCacheStore _storeWithoutOutageCache = null!;
     private CachedStats _resultCache = null!;
+    private CachedStats _withoutOutageCache = null!;
 
     [GlobalSetup]
     public void Setup()
     {
-        // Port 1 on loopback refuses at once; a day of backoff keeps the gate closed for the whole run.
-        _store = new RedisCacheStore(new RedisCacheStoreOptions { Configuration = "127.0.0.1:1", Backoff = TimeSpan.FromDays(1) });
+        _store = Unreachable(outageTtl: TimeSpan.FromDays(1));
+        _storeWithoutOutageCache = Unreachable(outageTtl: TimeSpan.Zero);
         _resultCache = new CachedStats(_store);
+        _withoutOutageCache = new CachedStats(_storeWithoutOutageCache);
         _resultCache.Get(Project, Day, RegionName);
-        if (_store.Status != RedisStatus.Unavailable)
+        _withoutOutageCache.Get(Project, Day, RegionName);
+        if (_store.Status != RedisStatus.Unavailable || _storeWithoutOutageCache.Status != RedisStatus.Unavailable)
         {
             throw new InvalidOperationException("The gate should be closed.");
         }
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _store.Dispose();
+    public void Cleanup()
+    {
+        _store.Dispose();
+        _storeWithoutOutageCache.Dispose();
+    }
 
     [Benchmark(Baseline = true), BenchmarkCategory("sync")]
     public Stats Core_Direct() => Work.Compute(Project, Day, RegionName);
@@ -38,9 +50,23 @@ public class GateClosedBenchmarks
     [Benchmark, BenchmarkCategory("sync")]
     public Stats ResultCache_GateClosed() => _resultCache.Get(Project, Day, RegionName);
 
+    [Benchmark, BenchmarkCategory("sync")]
+    public Stats ResultCache_GateClosed_NoOutageCache() => _withoutOutageCache.Get(Project, Day, RegionName);
+
     [Benchmark(Baseline = true), BenchmarkCategory("async")]
     public ValueTask<Stats> Core_Direct_ValueTask() => new(Work.Compute(Project, Day, RegionName));
 
     [Benchmark, BenchmarkCategory("async")]
     public ValueTask<Stats> ResultCache_GateClosed_ValueTask() => _resultCache.GetValueAsync(Project, Day, RegionName);
+
+    [Benchmark, BenchmarkCategory("async")]
+    public ValueTask<Stats> ResultCache_GateClosed_NoOutageCache_ValueTask() => _withoutOutageCache.GetValueAsync(Project, Day, RegionName);
+
+    // Port 1 on loopback refuses at once; a day of backoff keeps the gate closed for the whole run.
+    private static RedisCacheStore Unreachable(TimeSpan outageTtl)
+    {
+        var options = new RedisCacheStoreOptions { Configuration = "127.0.0.1:1", Backoff = TimeSpan.FromDays(1) };
+        options.OutageCache.Ttl = outageTtl;
+        return new RedisCacheStore(options);
+    }
 }

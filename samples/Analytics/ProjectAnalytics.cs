@@ -14,7 +14,7 @@ public partial class ProjectAnalytics(AnalyticsDb db)
 {
     private int _queries;
 
-    /// <summary>How many times the database was queried: each one is a cache miss (or a bypass).</summary>
+    /// <summary>How many times the database was queried: each one is a cache miss.</summary>
     public int Queries => Volatile.Read(ref _queries);
 
     [CacheResult(300)]                      // TTL in seconds

@@ -27,7 +27,7 @@ app.MapPost("/projects/{projectId:guid}/events/{day}", async (Guid projectId, Da
 
 app.MapHealthChecks("/health", new HealthCheckOptions
 {
-    // Degraded (Redis down, serving uncached) still answers 200: the app works, only slower.
+    // Degraded (Redis down, results kept in process) still answers 200: the app works.
     ResultStatusCodes = { [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = StatusCodes.Status200OK },
 });
 

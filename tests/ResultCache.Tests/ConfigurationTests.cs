@@ -12,6 +12,21 @@ public sealed class ConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(2), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), options.OperationTimeout);
         Assert.Equal("rc:", options.KeyPrefix);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.OutageCache.Ttl);
+        Assert.Equal(100_000, options.OutageCache.MaxEntries);
+    }
+
+    [Fact]
+    public void A_negative_outage_ttl_is_rejected_by_name_and_zero_turns_outage_caching_off()
+    {
+        var options = new RedisCacheStoreOptions { Configuration = "localhost:6379" };
+        options.OutageCache.Ttl = TimeSpan.FromSeconds(-1);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.Validate());
+        Assert.Contains("OutageCacheOptions.Ttl", error.Message);
+
+        options.OutageCache.Ttl = TimeSpan.Zero;
+        options.Validate();
+        Assert.False(options.OutageCache.Enabled);
     }
 
     [Fact]

@@ -14,10 +14,11 @@ internal static class ResultCacheConfiguration
     [
         nameof(RedisCacheStoreOptions.Configuration), nameof(RedisCacheStoreOptions.KeyPrefix), nameof(RedisCacheStoreOptions.Backoff),
         nameof(RedisCacheStoreOptions.HealthCheckInterval), nameof(RedisCacheStoreOptions.ConnectTimeout), nameof(RedisCacheStoreOptions.OperationTimeout),
-        nameof(RedisCacheStoreOptions.TagRetention), nameof(RedisCacheStoreOptions.LocalCache),
+        nameof(RedisCacheStoreOptions.TagRetention), nameof(RedisCacheStoreOptions.LocalCache), nameof(RedisCacheStoreOptions.OutageCache),
     ];
     private static readonly string[] s_memoryKeys = [nameof(MemoryCacheStoreOptions.MaxEntries)];
     private static readonly string[] s_localKeys = [nameof(LocalCacheOptions.Ttl), nameof(LocalCacheOptions.MaxEntries)];
+    private static readonly string[] s_outageKeys = [nameof(OutageCacheOptions.Ttl), nameof(OutageCacheOptions.MaxEntries)];
 
     public static void Bind(IConfiguration section, ResultCacheOptions options)
     {
@@ -47,6 +48,11 @@ internal static class ResultCacheConfiguration
             r.LocalCache.Ttl = Duration(local, nameof(LocalCacheOptions.Ttl)) ?? r.LocalCache.Ttl;
             r.LocalCache.MaxEntries = Count(local, nameof(LocalCacheOptions.MaxEntries)) ?? r.LocalCache.MaxEntries;
         }
+
+        IConfigurationSection outage = redis.GetSection(nameof(r.OutageCache));
+        RequireKnown(outage, s_outageKeys);
+        r.OutageCache.Ttl = Duration(outage, nameof(OutageCacheOptions.Ttl)) ?? r.OutageCache.Ttl;
+        r.OutageCache.MaxEntries = Count(outage, nameof(OutageCacheOptions.MaxEntries)) ?? r.OutageCache.MaxEntries;
 
         IConfigurationSection memory = section.GetSection("Memory");
         RequireKnown(memory, s_memoryKeys);

@@ -24,6 +24,8 @@ public sealed class DependencyInjectionTests
             ["ResultCache:Redis:Backoff"] = "10s",
             ["ResultCache:Redis:OperationTimeout"] = "00:00:01.500",
             ["ResultCache:Redis:LocalCache:Ttl"] = "5s",
+            ["ResultCache:Redis:OutageCache:Ttl"] = "15s",
+            ["ResultCache:Redis:OutageCache:MaxEntries"] = "2000",
         });
         await host.StartAsync();
 
@@ -32,6 +34,8 @@ public sealed class DependencyInjectionTests
         Assert.Equal(TimeSpan.FromSeconds(10), options.Redis.Backoff);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Redis.OperationTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Redis.LocalCache!.Ttl);
+        Assert.Equal(TimeSpan.FromSeconds(15), options.Redis.OutageCache.Ttl);
+        Assert.Equal(2000, options.Redis.OutageCache.MaxEntries);
         var service = host.Services.GetRequiredService<StatsService>();
         await service.GetStatsAsync(Project, Day);
         Assert.StartsWith("app1:", Assert.Single(redis.Keys()));
@@ -59,6 +63,8 @@ public sealed class DependencyInjectionTests
     [InlineData("ResultCache:Redis:Backof", "30s", "ResultCache:Redis:Backof is not a ResultCache setting")]
     [InlineData("ResultCache:Redis:Configuration", "localhost:notaport", "names no endpoint")]
     [InlineData("ResultCache:Memory:MaxEntries", "0", "MaxEntries is 0; it must be at least 1")]
+    [InlineData("ResultCache:Redis:OutageCache:Ttl", "-1s", "OutageCacheOptions.Ttl must be zero (off) or positive")]
+    [InlineData("ResultCache:Redis:OutageCache:Tll", "30s", "ResultCache:Redis:OutageCache:Tll is not a ResultCache setting")]
     public async Task A_bad_setting_fails_the_host_start_with_a_message_that_names_it(string key, string value, string message)
     {
         var settings = new Dictionary<string, string?> { [key] = value };
@@ -71,6 +77,20 @@ public sealed class DependencyInjectionTests
         Exception failure = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
 
         Assert.True(failure.Message.Contains(message, StringComparison.Ordinal), failure.ToString());
+    }
+
+    [Fact]
+    public async Task The_store_connects_when_the_host_starts_before_any_call()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        long before = await redis.ConnectedClientsAsync();
+        using IHost host = Build(new() { ["ResultCache:Redis:Configuration"] = redis.Configuration });
+
+        await host.StartAsync(); // nothing resolves the store or calls a cached method
+
+        Assert.True(await Eventually.TrueAsync(async () => await redis.ConnectedClientsAsync() > before, TimeSpan.FromSeconds(5)),
+            "The store did not connect at start-up.");
+        await host.StopAsync();
     }
 
     [Fact]

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace ResultCache.Tests.Units;
+
+/// <summary>The backoff gate's rules, on a fake clock with no Redis.</summary>
+public sealed class RedisGateTests
+{
+    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(30);
+
+    private readonly FakeTimeProvider _time = new();
+
+    [Fact]
+    public void A_new_gate_asks_callers_to_wait_for_the_first_connect()
+    {
+        var gate = new RedisGate(_time, Backoff);
+
+        Assert.Equal(RedisStatus.Connecting, gate.Status);
+        Assert.Equal(Admission.WaitForFirstConnect, gate.Admit());
+        Assert.Equal(RedisStatus.Connecting, gate.Open());
+        Assert.Equal(Admission.Use, gate.Admit());
+    }
+
+    [Fact]
+    public void A_closed_gate_keeps_callers_in_process_for_the_backoff_then_exactly_one_claims_the_probe()
+    {
+        var gate = new RedisGate(_time, Backoff);
+        gate.Open();
+
+        Assert.Equal(RedisStatus.Available, gate.Close());
+        _time.Advance(Backoff - TimeSpan.FromMilliseconds(1));
+        Assert.All(Enumerable.Range(0, 100), _ => Assert.Equal(Admission.StayInProcess, gate.Admit()));
+        Assert.Equal(RedisStatus.Unavailable, gate.Status); // reading it claims nothing
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Admission[] admissions = Enumerable.Range(0, 100).AsParallel().Select(_ => gate.Admit()).ToArray();
+
+        Assert.Equal(1, admissions.Count(a => a == Admission.Probe));
+        Assert.Equal(99, admissions.Count(a => a == Admission.StayInProcess));
+        Assert.Equal(RedisStatus.Probing, gate.Status);
+    }
+
+    [Fact]
+    public void Each_transition_reports_the_status_before_it_so_a_change_is_signalled_once()
+    {
+        var gate = new RedisGate(_time, Backoff);
+
+        Assert.Equal(RedisStatus.Connecting, gate.Close()); // the first connect failed
+        Assert.Equal(RedisStatus.Unavailable, gate.Close()); // a second fault: no change
+        _time.Advance(Backoff);
+        Assert.Equal(Admission.Probe, gate.Admit());
+        Assert.Equal(RedisStatus.Probing, gate.Close()); // the probe failed: a new backoff
+        Assert.Equal(Admission.StayInProcess, gate.Admit());
+    }
+
+    [Fact]
+    public void A_reset_lets_the_next_caller_probe_at_once()
+    {
+        var gate = new RedisGate(_time, Backoff);
+        gate.Open();
+
+        Assert.Equal(RedisStatus.Available, gate.Close(probeAfter: TimeSpan.Zero));
+        Assert.Equal(Admission.Probe, gate.Admit());
+    }
+}
