@@ -16,7 +16,7 @@ public sealed class CachedMethod<T>
 {
     // One entry per store and key whose read or ...Core is running; removed as soon as it completes. The store is part of
     // the key: two containers (or tenants) with their own stores must never share a result.
-    private readonly ConcurrentDictionary<(CacheStore Store, UInt128 Key), TaskCompletionSource<T>> _flights = new();
+    private readonly ConcurrentDictionary<(CacheStore Store, UInt128 Key), Flight<T>> _flights = new();
     private readonly int _jitterPercent;
 
     /// <summary>Describes a cached method.</summary>
@@ -143,50 +143,55 @@ public sealed class CachedMethod<T>
     // Single flight, on every path (Redis up, cold, probing or down): the first caller of a key on a store leads; callers
     // of that key meanwhile await its result. A waiter that cancels stops waiting alone. If the leader's own token
     // cancels ...Core, waiters whose tokens are still live lead again rather than inherit someone else's cancellation.
-    // Pooled, so a Redis hit through a ValueTask method allocates no Task of its own.
+    // Pooled, so a Redis hit through a ValueTask method allocates no Task of its own (only its flight).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> MissAsync<TState, TCore>(CacheStore store, CacheKey key, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run,
         long start, bool sync, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var flight = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-            TaskCompletionSource<T> leader = _flights.GetOrAdd((store, key.Hash), flight);
-            if (leader != flight)
+            if (_flights.TryGetValue((store, key.Hash), out Flight<T>? leader))
             {
+                Task<T> shared = leader.Join();
                 try
                 {
                     // A sync caller blocks on the task itself: it needs no thread-pool thread to resume it.
-                    T shared = sync ? leader.Task.GetAwaiter().GetResult() : await leader.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    T value = sync ? shared.GetAwaiter().GetResult() : await shared.WaitAsync(cancellationToken).ConfigureAwait(false);
                     CacheMetrics.Share(Name);
                     CacheMetrics.Finish(start, Name, "coalesced");
-                    return shared;
+                    return value;
                 }
-                catch (OperationCanceledException) when (leader.Task.IsCanceled && !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (shared.IsCanceled && !cancellationToken.IsCancellationRequested)
                 {
                     continue;
                 }
             }
+            var flight = new Flight<T>();
+            if (!_flights.TryAdd((store, key.Hash), flight))
+            {
+                continue; // another caller became the leader first: join it
+            }
             try
             {
                 T value = await LeadAsync(store, key, state, core, run, start, sync).ConfigureAwait(false);
-                flight.SetResult(value);
+                flight.Complete(value, null);
                 return value;
             }
             catch (Exception ex)
             {
-                Fail(flight, ex);
+                flight.Complete(default!, ex);
                 throw;
             }
             finally
             {
-                _flights.TryRemove(new KeyValuePair<(CacheStore, UInt128), TaskCompletionSource<T>>((store, key.Hash), flight));
+                _flights.TryRemove(new KeyValuePair<(CacheStore, UInt128), Flight<T>>((store, key.Hash), flight));
             }
         }
     }
 
     // The leader's cache-aside: read the store; on a miss run ...Core, fall back to an expired value if it fails and the
     // method is fail-safe, and store the result where the read says it belongs.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> LeadAsync<TState, TCore>(CacheStore store, CacheKey key, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run,
         long start, bool sync)
     {
@@ -213,20 +218,6 @@ public sealed class CachedMethod<T>
         }
         CacheMetrics.Finish(start, Name, "miss");
         return value;
-    }
-
-    private static void Fail(TaskCompletionSource<T> flight, Exception ex)
-    {
-        if (ex is OperationCanceledException canceled)
-        {
-            flight.TrySetCanceled(canceled.CancellationToken);
-        }
-        else
-        {
-            flight.TrySetException(ex);
-        }
-        // Observed here, so a failure nobody else waited for is not reported again as unobserved.
-        _ = flight.Task.Exception;
     }
 
     private T Hit(long start, T value)

@@ -225,6 +225,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // The entry and its tags' versions: all GETs are sent before the first await, so one round trip, and single-key
     // commands only, so it works on a cluster.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<StoredEntry> ReadEntryAsync(IDatabase database, string redisKey, CacheTags tags, bool sync)
     {
         RedisValue raw;

@@ -1,0 +1,61 @@
+namespace ResultCache;
+
+/// <summary>
+/// One key's read and <c>...Core</c> run, shared by the calls that arrive meanwhile. Most flights have no such call, so
+/// the task they await is made only when the first one joins: an uncontended call allocates this object alone.
+/// </summary>
+internal sealed class Flight<T>
+{
+    private TaskCompletionSource<T>? _waiters;
+    private bool _done;
+    private T _value = default!;
+    private Exception? _failure;
+
+    /// <summary>The leader's outcome: its value, its exception, or its cancellation.</summary>
+    public Task<T> Join()
+    {
+        lock (this)
+        {
+            if (!_done)
+            {
+                return (_waiters ??= new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+        var late = new TaskCompletionSource<T>(); // joined after the leader finished, before it left the table
+        Settle(late);
+        return late.Task;
+    }
+
+    public void Complete(T value, Exception? failure)
+    {
+        TaskCompletionSource<T>? waiters;
+        lock (this)
+        {
+            _value = value;
+            _failure = failure;
+            _done = true;
+            waiters = _waiters;
+        }
+        if (waiters is not null)
+        {
+            Settle(waiters);
+        }
+    }
+
+    private void Settle(TaskCompletionSource<T> task)
+    {
+        switch (_failure)
+        {
+            case null:
+                task.TrySetResult(_value);
+                break;
+            case OperationCanceledException canceled:
+                task.TrySetCanceled(canceled.CancellationToken);
+                break;
+            default:
+                task.TrySetException(_failure);
+                _ = task.Task.Exception; // observed here, so a failure is not reported again as unobserved
+                break;
+        }
+    }
+}
