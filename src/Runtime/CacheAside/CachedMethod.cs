@@ -173,7 +173,25 @@ public sealed class CachedMethod<T>
             }
             try
             {
-                T value = await LeadAsync(store, key, state, core, run, start, sync).ConfigureAwait(false);
+                // The leader's cache-aside: read the store; on a miss run ...Core, fall back to an expired value if it
+                // fails and the method is fail-safe, and store the result where the read says it belongs. Inline, not a
+                // method of its own: each async level that waits on Redis is one more pooled box a call may miss.
+                T value;
+                CacheLookup<T> read = await store.ReadAsync(this, key, sync).ConfigureAwait(false);
+                if (read.Found)
+                {
+                    value = Hit(start, read.Value);
+                }
+                else
+                {
+                    CacheMetrics.Miss(Name);
+                    (value, bool computed) = await ComputeAsync(store, read, state, core, run).ConfigureAwait(false);
+                    if (computed && (value is not null || CacheNulls))
+                    {
+                        await store.WriteAsync(this, key, read, value, sync).ConfigureAwait(false);
+                    }
+                    CacheMetrics.Finish(start, Name, "miss");
+                }
                 flight.Complete(value, null);
                 return value;
             }
@@ -189,35 +207,21 @@ public sealed class CachedMethod<T>
         }
     }
 
-    // The leader's cache-aside: read the store; on a miss run ...Core, fall back to an expired value if it fails and the
-    // method is fail-safe, and store the result where the read says it belongs.
+    // Runs ...Core. Its exception propagates as is (same object, stack intact) and nothing is stored, unless the method
+    // is fail-safe and the read found an expired value in the window: that value stands in, and is not stored again.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> LeadAsync<TState, TCore>(CacheStore store, CacheKey key, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run,
-        long start, bool sync)
+    private async ValueTask<(T Value, bool Computed)> ComputeAsync<TState, TCore>(CacheStore store, CacheLookup<T> read, TState state, TCore core,
+        Func<TState, TCore, ValueTask<T>> run)
     {
-        CacheLookup<T> read = await store.ReadAsync(this, key, sync).ConfigureAwait(false);
-        if (read.Found)
-        {
-            return Hit(start, read.Value);
-        }
-        CacheMetrics.Miss(Name);
-        T value;
         try
         {
-            // Core's exception propagates as is (same object, stack intact) and nothing is stored.
-            value = await run(state, core).ConfigureAwait(false);
+            return (await run(state, core).ConfigureAwait(false), true);
         }
         catch (Exception ex) when (read.HasStaleValue && ex is not OperationCanceledException)
         {
             CacheLog.ServedStale(store.Logger, Name, ex.GetType().Name, ex);
-            return read.Value;
+            return (read.Value, false);
         }
-        if (value is not null || CacheNulls)
-        {
-            await store.WriteAsync(this, key, read, value, sync).ConfigureAwait(false);
-        }
-        CacheMetrics.Finish(start, Name, "miss");
-        return value;
     }
 
     private T Hit(long start, T value)

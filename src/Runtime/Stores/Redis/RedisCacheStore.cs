@@ -122,13 +122,20 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             return inProcess;
         }
-        (RedisOutcome outcome, StoredEntry stored) = await RunAsync(connection, "get", method.Name, key.Hash,
-            (Store: this, RedisKey: KeyFor(method, key.Hash), key.Tags), static (database, s, sync) => s.Store.ReadEntryAsync(database, s.RedisKey, s.Tags, sync), sync).ConfigureAwait(false);
+        // Untagged (the hot path), the client's own task is awaited directly: a Redis hit adds no async level of its own.
+        StrongBox<TagVersions>? versions = key.Tags.Count == 0 ? null : new();
+        (RedisOutcome outcome, RedisValue raw) = await RunAsync(connection, "get", method.Name, key.Hash,
+            (TagVersions: _tagVersions, RedisKey: KeyFor(method, key.Hash), key.Tags, Versions: versions),
+            static (database, s, sync) => s.Versions is not null ? s.TagVersions.ReadWithEntryAsync(database, s.RedisKey, s.Tags, s.Versions)
+                : sync ? new ValueTask<RedisValue>(database.StringGet(s.RedisKey))
+                : new ValueTask<RedisValue>(database.StringGetAsync(s.RedisKey)), sync).ConfigureAwait(false);
         if (outcome == RedisOutcome.Unreachable)
         {
             return inProcess.With(stamp, reachedRedis: false); // the gate just closed: the result is kept in process
         }
-        CacheLookup<T> lookup = _codec.Decode(method, key.Hash, stored.Payload, stored.Versions).With(stamp, reachedRedis: true);
+        // Typed, not null: a null byte[] would convert to an empty memory, and a missing entry would read as a corrupt one.
+        ReadOnlyMemory<byte>? payload = raw.IsNull ? default(ReadOnlyMemory<byte>?) : (ReadOnlyMemory<byte>)raw;
+        CacheLookup<T> lookup = _codec.Decode(method, key.Hash, payload, versions?.Value ?? default).With(stamp, reachedRedis: true);
         if (lookup.Found && _localTtl is { } localTtl)
         {
             Keep(key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero);
@@ -211,6 +218,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         try
         {
             TResult value = await command(connection.GetDatabase(), state, sync).ConfigureAwait(false);
+            if (value is RedisValue read)
+            {
+                activity?.SetTag("cache.hit", !read.IsNull); // a read's span says whether it found an entry
+            }
             _connection.Succeeded();
             return (RedisOutcome.Done, value);
         }
@@ -219,31 +230,6 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             CacheActivities.Fail(activity, ex);
             return (_connection.Failed(connection, ex, method ?? "(" + operation + ")", key), default!);
         }
-    }
-
-    private readonly record struct StoredEntry(ReadOnlyMemory<byte>? Payload, TagVersions Versions);
-
-    // The entry and its tags' versions: all GETs are sent before the first await, so one round trip, and single-key
-    // commands only, so it works on a cluster.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<StoredEntry> ReadEntryAsync(IDatabase database, string redisKey, CacheTags tags, bool sync)
-    {
-        RedisValue raw;
-        TagVersions versions = default;
-        if (tags.Count == 0)
-        {
-            raw = sync ? database.StringGet(redisKey) : await database.StringGetAsync(redisKey).ConfigureAwait(false);
-        }
-        else
-        {
-            Task<RedisValue> entry = database.StringGetAsync(redisKey);
-            Task<RedisValue>[] tagReads = _tagVersions.Read(database, tags);
-            raw = await entry.ConfigureAwait(false);
-            versions = await _tagVersions.CompleteAsync(database, tags, tagReads).ConfigureAwait(false);
-        }
-        Activity.Current?.SetTag("cache.hit", !raw.IsNull); // the span RunAsync started for this read
-        // Typed, not null: a null byte[] would convert to an empty memory, and a missing entry would read as a corrupt one.
-        return new StoredEntry(raw.IsNull ? default(ReadOnlyMemory<byte>?) : (ReadOnlyMemory<byte>)raw, versions);
     }
 
     // Into the in-process entries, unless an invalidation or a clear (Redis returning) came after the read.

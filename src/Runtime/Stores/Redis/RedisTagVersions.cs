@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace ResultCache;
@@ -8,18 +9,24 @@ namespace ResultCache;
 /// </summary>
 internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention)
 {
-    /// <summary>Sends a GET for every tag; the caller awaits them with <see cref="CompleteAsync"/>.</summary>
-    public Task<RedisValue>[] Read(IDatabase database, CacheTags tags)
+    /// <summary>
+    /// Reads an entry and its tags' current versions (into <paramref name="versions"/>) in one round trip: every GET is
+    /// sent before the first await, and each names a single key, so it works on a cluster.
+    /// </summary>
+    public async ValueTask<RedisValue> ReadWithEntryAsync(IDatabase database, string entryKey, CacheTags tags, StrongBox<TagVersions> versions)
     {
+        Task<RedisValue> entry = database.StringGetAsync(entryKey);
         var reads = new Task<RedisValue>[tags.Count];
         for (int i = 0; i < reads.Length; i++)
         {
             reads[i] = database.StringGetAsync(store.TagKeyFor(tags[i]));
         }
-        return reads;
+        RedisValue raw = await entry.ConfigureAwait(false);
+        versions.Value = await CompleteAsync(database, tags, reads).ConfigureAwait(false);
+        return raw;
     }
 
-    public async Task<TagVersions> CompleteAsync(IDatabase database, CacheTags tags, Task<RedisValue>[] reads)
+    private async Task<TagVersions> CompleteAsync(IDatabase database, CacheTags tags, Task<RedisValue>[] reads)
     {
         var versions = new long[reads.Length];
         for (int i = 0; i < reads.Length; i++)
