@@ -21,9 +21,17 @@ fi
 
 dotnet build ResultCache.slnx -c Release
 results=$(mktemp)
-dotnet test ResultCache.slnx -c Release --no-build --logger "console;verbosity=normal" | tee "$results"
+status=0
+dotnet test ResultCache.slnx -c Release --no-build --logger "console;verbosity=normal" | tee "$results" || status=$?
 passed=$(awk '/^ +Passed: [0-9]+$/ {s += $2} END {print s + 0}' "$results")
 failed=$(awk '/^ +Failed: [0-9]+$/ {s += $2} END {print s + 0}' "$results")
+if [ "$status" -ne 0 ]; then
+  # The failures again, last, so that a log cut to its tail still names them and their messages.
+  echo "== failed tests"
+  awk '/^  Failed / {show = 40} show > 0 {print; show--}' "$results"
+  echo "Tests: $passed passed, $failed failed"
+  exit "$status"
+fi
 
 echo "== sample: embedded store"
 dotnet run --project samples/Analytics -c Release --no-build

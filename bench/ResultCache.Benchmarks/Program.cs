@@ -5,6 +5,12 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 // Full run:  dotnet run -c Release --project bench/ResultCache.Benchmarks -- --filter '*'
 // Short run: add --quick (in-process, few iterations: minutes instead of an hour; ratios are rougher).
+// Hit ratios: --hit-ratio (a plain replay of fixed traces, not BenchmarkDotNet).
+if (args.Contains("--hit-ratio"))
+{
+    ResultCache.Benchmarks.HitRatio.HitRatioRun.Run();
+    return;
+}
 bool quick = args.Contains("--quick");
 IConfig config = DefaultConfig.Instance;
 if (quick)

@@ -99,6 +99,30 @@ public sealed class LocalCacheTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_entry_over_the_local_cap_is_read_from_redis_each_time_and_never_kept_locally()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using var metrics = new MetricRecorder();
+        using var store = new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = redis.Configuration,
+            TimeProvider = _time,
+            Logger = _log,
+            LocalCache = new LocalCacheOptions { MaxEntryBytes = 100_000 }, // the payload's length is its weight
+        });
+        var documents = new Documents(store);
+
+        string large = documents.Render(megabytes: 1); // about 512 KB of JSON
+        documents.Render(megabytes: 0);
+        Assert.Equal(large, documents.Render(megabytes: 1));
+        documents.Render(megabytes: 0);
+
+        Assert.Equal(2, documents.CoreCalls);  // both cached in Redis
+        Assert.Equal(1, store.InProcessCount); // only the small one in process
+        Assert.Equal(2, metrics.Sum("cache.too_large", "cache.method", "ResultCache.Tests.Documents.Render")); // its write, then its read
+    }
+
+    [Fact]
     public async Task While_redis_is_down_the_local_layer_serves_and_the_subscription_returns_with_redis()
     {
         await using RedisServer redis = await RedisServer.StartAsync();

@@ -16,9 +16,12 @@ internal static class ResultCacheConfiguration
         nameof(RedisCacheStoreOptions.HealthCheckInterval), nameof(RedisCacheStoreOptions.ConnectTimeout), nameof(RedisCacheStoreOptions.OperationTimeout),
         nameof(RedisCacheStoreOptions.TagRetention), nameof(RedisCacheStoreOptions.LocalCache), nameof(RedisCacheStoreOptions.OutageCache),
     ];
-    private static readonly string[] s_memoryKeys = [nameof(MemoryCacheStoreOptions.MaxEntries)];
-    private static readonly string[] s_localKeys = [nameof(LocalCacheOptions.Ttl), nameof(LocalCacheOptions.MaxEntries)];
-    private static readonly string[] s_outageKeys = [nameof(OutageCacheOptions.Ttl), nameof(OutageCacheOptions.MaxEntries)];
+    private static readonly string[] s_memoryKeys =
+        [nameof(MemoryCacheStoreOptions.MaxEntries), nameof(MemoryCacheStoreOptions.MaxBytes), nameof(MemoryCacheStoreOptions.MaxEntryBytes)];
+    private static readonly string[] s_localKeys =
+        [nameof(LocalCacheOptions.Ttl), nameof(LocalCacheOptions.MaxEntries), nameof(LocalCacheOptions.MaxBytes), nameof(LocalCacheOptions.MaxEntryBytes)];
+    private static readonly string[] s_outageKeys =
+        [nameof(OutageCacheOptions.Ttl), nameof(OutageCacheOptions.MaxEntries), nameof(OutageCacheOptions.MaxBytes), nameof(OutageCacheOptions.MaxEntryBytes)];
 
     public static void Bind(IConfiguration section, ResultCacheOptions options)
     {
@@ -47,16 +50,22 @@ internal static class ResultCacheConfiguration
             r.LocalCache ??= new LocalCacheOptions();
             r.LocalCache.Ttl = Duration(local, nameof(LocalCacheOptions.Ttl)) ?? r.LocalCache.Ttl;
             r.LocalCache.MaxEntries = Count(local, nameof(LocalCacheOptions.MaxEntries)) ?? r.LocalCache.MaxEntries;
+            r.LocalCache.MaxBytes = Size(local, nameof(LocalCacheOptions.MaxBytes)) ?? r.LocalCache.MaxBytes;
+            r.LocalCache.MaxEntryBytes = Size(local, nameof(LocalCacheOptions.MaxEntryBytes)) ?? r.LocalCache.MaxEntryBytes;
         }
 
         IConfigurationSection outage = redis.GetSection(nameof(r.OutageCache));
         RequireKnown(outage, s_outageKeys);
         r.OutageCache.Ttl = Duration(outage, nameof(OutageCacheOptions.Ttl)) ?? r.OutageCache.Ttl;
         r.OutageCache.MaxEntries = Count(outage, nameof(OutageCacheOptions.MaxEntries)) ?? r.OutageCache.MaxEntries;
+        r.OutageCache.MaxBytes = Size(outage, nameof(OutageCacheOptions.MaxBytes)) ?? r.OutageCache.MaxBytes;
+        r.OutageCache.MaxEntryBytes = Size(outage, nameof(OutageCacheOptions.MaxEntryBytes)) ?? r.OutageCache.MaxEntryBytes;
 
         IConfigurationSection memory = section.GetSection("Memory");
         RequireKnown(memory, s_memoryKeys);
         options.Memory.MaxEntries = Count(memory, nameof(MemoryCacheStoreOptions.MaxEntries)) ?? options.Memory.MaxEntries;
+        options.Memory.MaxBytes = Size(memory, nameof(MemoryCacheStoreOptions.MaxBytes)) ?? options.Memory.MaxBytes;
+        options.Memory.MaxEntryBytes = Size(memory, nameof(MemoryCacheStoreOptions.MaxEntryBytes)) ?? options.Memory.MaxEntryBytes;
     }
 
     private delegate bool TryParse<T>(string text, out T value);
@@ -69,6 +78,10 @@ internal static class ResultCacheConfiguration
         section[key] is { } text
             ? Parse(section, key, text, (string t, out int v) => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out v), "a whole number")
             : null;
+
+    // "1048576" (bytes) or "512KB", "256MB", "1.5GB" (powers of 1024).
+    private static long? Size(IConfiguration section, string key) =>
+        section[key] is { } text ? Parse<long>(section, key, text, TryParseSize, "a size in bytes such as \"1048576\", \"256MB\" or \"1GB\"") : null;
 
     private static T Parse<T>(IConfiguration section, string key, string text, TryParse<T> tryParse, string expected) =>
         tryParse(text.Trim(), out T value)
@@ -92,6 +105,21 @@ internal static class ResultCacheConfiguration
             }
         }
         return false;
+    }
+
+    private static bool TryParseSize(string text, out long value)
+    {
+        (string suffix, long unit)[] units = [("KB", 1L << 10), ("MB", 1L << 20), ("GB", 1L << 30), ("B", 1)];
+        foreach ((string suffix, long unit) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) &&
+                double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) && amount > 0)
+            {
+                value = (long)(amount * unit);
+                return true;
+            }
+        }
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
     }
 
     private static void RequireKnown(IConfiguration section, string[] known)

@@ -22,6 +22,7 @@ internal sealed class ResultCacheOptionsValidator : IValidateOptions<ResultCache
             {
                 return ValidateOptionsResult.Fail($"ResultCache: Memory:MaxEntries is {options.Memory.MaxEntries}; it must be at least 1.");
             }
+            options.Memory.Validate();
             options.Redis.LocalCache?.Validate();
             return ValidateOptionsResult.Success;
         }

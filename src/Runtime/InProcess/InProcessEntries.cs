@@ -1,31 +1,63 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 
 namespace ResultCache;
 
 /// <summary>
-/// Results kept in process: each entry has its TTL, an optional fail-safe window past it, and the versions its tags
-/// had when it was read for. At most <c>maxEntries</c> entries; past that, expired entries and then a tenth go.
+/// Results kept in process: each entry has its TTL, an optional fail-safe window past it, the versions its tags had
+/// when it was read for, and an estimated size. The table stays within its <see cref="InProcessLimits"/>, choosing what
+/// to evict with <see cref="EvictionPolicy"/> (W-TinyLFU), and trims when the GC reports a high memory load.
 /// One component serves as the embedded store, as the local layer in front of Redis, and as the outage layer.
 /// </summary>
+/// <remarks>
+/// Reads take no lock: a hit is a dictionary lookup plus a note in <see cref="AccessBuffer"/>. Every change (store,
+/// invalidate, evict) happens under one lock, where the policy also replays the noted hits.
+/// </remarks>
 internal sealed class InProcessEntries
 {
-    private readonly ConcurrentDictionary<UInt128, Entry> _entries = new();
+    private const long SweepIntervalMilliseconds = 1000;
+
+    private readonly ConcurrentDictionary<UInt128, InProcessEntry> _entries = new();
+    private readonly AccessBuffer _hits = new();
+    private readonly object _lock = new();
+    private readonly EvictionPolicy _policy;
     private readonly CacheClock _clock;
-    private readonly int _maxEntries;
-    private readonly object _trimLock = new();
     private readonly MemoryTagVersions _tags;
-    private int _count;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
+    private long _nextSweep;
     private long _removals;
 
-    public InProcessEntries(int maxEntries, TimeProvider time)
+    public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger)
     {
+        Limits = limits;
         _clock = new CacheClock(time);
-        _maxEntries = maxEntries;
-        _tags = new MemoryTagVersions(maxEntries);
+        _logger = logger;
+        _tags = new MemoryTagVersions(limits.MaxEntries);
+        _policy = new EvictionPolicy(limits.MaxEntries, entry =>
+        {
+            _entries.TryRemove(new KeyValuePair<UInt128, InProcessEntry>(entry.Key, entry));
+            CacheMetrics.Evicted();
+        });
+        MemoryPressure.Watch(this);
     }
 
-    /// <summary>How many entries are held, expired ones included until they are read or trimmed.</summary>
-    public int Count => Volatile.Read(ref _count);
+    public InProcessLimits Limits { get; }
+
+    /// <summary>How many entries are held, expired ones included until they are read, swept or evicted.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>The estimated bytes held: the slots taken times the slot size.</summary>
+    public long EstimatedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _policy.Cost * Limits.SlotBytes;
+            }
+        }
+    }
 
     /// <summary>
     /// Counts invalidations and clears. A value read from elsewhere before one of them must not be kept after it:
@@ -36,9 +68,13 @@ internal sealed class InProcessEntries
     /// <summary>The hit path: a fresh value whose tags are current, or false.</summary>
     public bool TryGet<T>(CacheKey key, out T value)
     {
-        if (_entries.TryGetValue(key.Hash, out Entry? entry) && entry is Entry<T> typed && _clock.NowMilliseconds < typed.FreshUntil &&
+        if (_entries.TryGetValue(key.Hash, out InProcessEntry? entry) && entry is InProcessEntry<T> typed && _clock.NowMilliseconds < typed.FreshUntil &&
             (key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions)))
         {
+            if (_hits.Record(entry))
+            {
+                ReplayHits();
+            }
             value = typed.Value;
             return true;
         }
@@ -49,56 +85,78 @@ internal sealed class InProcessEntries
     /// <summary>The full read: a hit, a fail-safe value past its TTL, or a miss carrying the tags' current versions.</summary>
     public CacheLookup<T> Get<T>(CacheKey key)
     {
-        if (_entries.TryGetValue(key.Hash, out Entry? entry) && entry is Entry<T> typed)
+        if (_entries.TryGetValue(key.Hash, out InProcessEntry? entry) && entry is InProcessEntry<T> typed)
         {
             long now = _clock.NowMilliseconds;
             bool current = key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions);
             if (now < typed.FreshUntil && current)
             {
+                _hits.Record(entry);
                 return CacheLookup<T>.Hit(typed.Value);
             }
             if (now < typed.ExpiresAt && current)
             {
                 return CacheLookup<T>.Stale(typed.Value, Versions(key));
             }
-            Remove(key.Hash, entry);
+            lock (_lock)
+            {
+                Remove(entry);
+            }
         }
         return CacheLookup<T>.Miss(Versions(key));
     }
 
-    /// <summary>Keeps a value for <paramref name="ttl"/>, then <paramref name="failSafe"/> more as a fallback. A tagged value needs the versions its read returned.</summary>
-    public void Set<T>(CacheKey key, TagVersions versions, T value, TimeSpan ttl, TimeSpan failSafe)
+    /// <summary>
+    /// Keeps a value of about <paramref name="bytes"/> for <paramref name="ttl"/>, then <paramref name="failSafe"/> more
+    /// as a fallback. A tagged value needs the versions its read returned. A value over the per-entry cap (the
+    /// table's, or <paramref name="maxEntryBytes"/> for a layer with its own) is not kept: it is counted, and logged
+    /// once per method.
+    /// </summary>
+    public void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value, TimeSpan ttl, TimeSpan failSafe, long bytes,
+        long? maxEntryBytes = null)
     {
         if (!key.CanStoreUnder(versions))
         {
             return;
         }
-        long freshUntil = _clock.NowMilliseconds + (long)ttl.TotalMilliseconds;
-        var entry = new Entry<T>(value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, versions);
-        while (true)
+        long cap = maxEntryBytes ?? Limits.MaxEntryBytes;
+        if (bytes > cap)
         {
-            if (_entries.TryAdd(key.Hash, entry))
+            CacheMetrics.TooLarge(method.Name);
+            if (_reportedTooLarge.TryAdd(method.Name, true))
             {
-                if (Interlocked.Increment(ref _count) > _maxEntries)
-                {
-                    Trim();
-                }
-                return;
+                CacheLog.TooLarge(_logger, method.Name, bytes, cap);
             }
-            // Replace in place; if another thread removed it meanwhile, add it again (keeps the count exact).
-            if (_entries.TryGetValue(key.Hash, out Entry? existing) && _entries.TryUpdate(key.Hash, entry, existing))
+            return;
+        }
+        long now = _clock.NowMilliseconds;
+        long freshUntil = now + (long)ttl.TotalMilliseconds;
+        var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, versions, Limits.CostOf(bytes));
+        lock (_lock)
+        {
+            ReplayHitsLocked();
+            if (_entries.TryGetValue(key.Hash, out InProcessEntry? existing))
             {
-                return;
+                _policy.Remove(existing);
             }
+            _entries[key.Hash] = entry;
+            if (_policy.Cost + entry.Cost > Limits.MaxEntries && now >= _nextSweep)
+            {
+                SweepExpired(now);
+            }
+            _policy.Add(entry);
         }
     }
 
     public void Invalidate(UInt128 hash)
     {
         Interlocked.Increment(ref _removals);
-        if (_entries.TryGetValue(hash, out Entry? entry))
+        if (_entries.TryGetValue(hash, out InProcessEntry? entry))
         {
-            Remove(hash, entry);
+            lock (_lock)
+            {
+                Remove(entry);
+            }
         }
     }
 
@@ -111,67 +169,62 @@ internal sealed class InProcessEntries
     public void Clear()
     {
         Interlocked.Increment(ref _removals);
-        foreach (var pair in _entries)
+        lock (_lock)
         {
-            Remove(pair.Key, pair.Value);
+            _policy.Clear();
+            _entries.Clear();
         }
     }
 
-    // Expired entries go first; if still over the bound, a tenth goes, in hash order, which is effectively random
-    // eviction (Redis's allkeys-random) without per-hit bookkeeping.
-    private void Trim()
+    /// <summary>Evicts down to half of what is held, least valuable first. Called when the GC reports a high memory load.</summary>
+    public void TrimForMemoryPressure()
     {
-        if (!Monitor.TryEnter(_trimLock))
+        lock (_lock)
         {
-            return;
+            ReplayHitsLocked();
+            SweepExpired(_clock.NowMilliseconds);
+            _policy.Evict(_policy.Cost / 2);
         }
-        try
+    }
+
+    private void ReplayHits()
+    {
+        if (Monitor.TryEnter(_lock))
         {
-            long now = _clock.NowMilliseconds;
-            foreach (var pair in _entries)
+            try
             {
-                if (pair.Value.ExpiresAt <= now)
-                {
-                    Remove(pair.Key, pair.Value);
-                }
+                ReplayHitsLocked();
             }
-            int target = _maxEntries - Math.Max(1, _maxEntries / 10);
-            foreach (var pair in _entries)
+            finally
             {
-                if (Volatile.Read(ref _count) <= target)
-                {
-                    break;
-                }
-                Remove(pair.Key, pair.Value);
+                Monitor.Exit(_lock);
             }
         }
-        finally
+    }
+
+    private void ReplayHitsLocked() => _hits.Drain(_policy, static (policy, entry) => policy.Touch(entry));
+
+    // Expired entries go before any live one is evicted. A full sweep, at most once a second, and only when the table is full.
+    private void SweepExpired(long now)
+    {
+        foreach (KeyValuePair<UInt128, InProcessEntry> pair in _entries)
         {
-            Monitor.Exit(_trimLock);
+            if (pair.Value.ExpiresAt <= now)
+            {
+                Remove(pair.Value);
+            }
         }
+        _nextSweep = now + SweepIntervalMilliseconds;
     }
 
     private TagVersions Versions(CacheKey key) => key.Tags.Count == 0 ? default : _tags.Current(key.Tags);
 
-    private void Remove(UInt128 key, Entry entry)
+    // Under the lock; the entry may have left already (replaced, evicted).
+    private void Remove(InProcessEntry entry)
     {
-        if (_entries.TryRemove(new KeyValuePair<UInt128, Entry>(key, entry)))
+        if (_entries.TryRemove(new KeyValuePair<UInt128, InProcessEntry>(entry.Key, entry)))
         {
-            Interlocked.Decrement(ref _count);
+            _policy.Remove(entry);
         }
-    }
-
-    private abstract class Entry(long expiresAt)
-    {
-        public long ExpiresAt { get; } = expiresAt;
-    }
-
-    private sealed class Entry<T>(T value, long freshUntil, long expiresAt, TagVersions versions) : Entry(expiresAt)
-    {
-        public T Value { get; } = value;
-
-        public long FreshUntil { get; } = freshUntil;
-
-        public TagVersions Versions { get; } = versions;
     }
 }

@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ResultCache;
 
 /// <summary>
-/// The embedded in-process store: needs no setup, honours each method's TTL and holds at most
-/// <see cref="MemoryCacheStoreOptions.MaxEntries"/> entries. Values are kept as objects, not serialized,
-/// so a caller that mutates a returned object mutates the cached one.
+/// The embedded in-process store: needs no setup, honours each method's TTL, and stays within
+/// <see cref="MemoryCacheStoreOptions.MaxEntries"/> entries and <see cref="MemoryCacheStoreOptions.MaxBytes"/> of
+/// estimated size, evicting what is asked for least (W-TinyLFU) and trimming when the GC reports a high memory load.
+/// Values are kept as objects, not serialized, so a caller that mutates a returned object mutates the cached one.
 /// </summary>
 public sealed class MemoryCacheStore : CacheStore
 {
@@ -19,12 +20,15 @@ public sealed class MemoryCacheStore : CacheStore
         options ??= new MemoryCacheStoreOptions();
         options.Validate();
         _logger = options.Logger;
-        _entries = new InProcessEntries(options.MaxEntries, options.TimeProvider);
+        _entries = new InProcessEntries(InProcessLimits.From(options.MaxEntries, options.MaxBytes, options.MaxEntryBytes), options.TimeProvider, _logger);
         InProcess = _entries;
     }
 
-    /// <summary>How many entries the store holds, expired ones included until they are read or trimmed.</summary>
+    /// <summary>How many entries the store holds, expired ones included until they are read, swept or evicted.</summary>
     public int Count => _entries.Count;
+
+    /// <summary>The estimated size of what the store holds, in bytes (see <see cref="MemoryCacheStoreOptions.MaxBytes"/>).</summary>
+    public long EstimatedBytes => _entries.EstimatedBytes;
 
     internal override ILogger Logger => _logger;
 
@@ -35,7 +39,7 @@ public sealed class MemoryCacheStore : CacheStore
 
     internal override ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
     {
-        _entries.Set(key, read.Versions, value, method.NextTtl(), method.FailSafe);
+        _entries.Set(method, key, read.Versions, value, method.NextTtl(), method.FailSafe, EntrySize.Estimate(value, method.Json));
         return ValueTask.CompletedTask;
     }
 
@@ -55,21 +59,34 @@ public sealed class MemoryCacheStore : CacheStore
 /// <summary>Settings of the <see cref="MemoryCacheStore"/>.</summary>
 public sealed class MemoryCacheStoreOptions
 {
-    /// <summary>The most entries held at once; past it, expired entries and then a tenth of the store are evicted. Default 100 000.</summary>
+    /// <summary>The most entries held at once; past it, expired entries go first, then those asked for least. Default 100 000.</summary>
     public int MaxEntries { get; set; } = 100_000;
+
+    /// <summary>
+    /// The most bytes the store holds, by each entry's estimated size. Null (the default) takes a quarter of the memory
+    /// the GC may use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>, which honours container limits).
+    /// </summary>
+    /// <remarks>
+    /// A result's size is estimated once, when it is stored after a miss: twice the length of its UTF-8 JSON (text in
+    /// memory is UTF-16, and objects add headers JSON leaves out) plus the entry's bookkeeping. A hit costs nothing for it.
+    /// </remarks>
+    public long? MaxBytes { get; set; }
+
+    /// <summary>
+    /// The largest single entry kept; a larger result is returned to its caller but not kept, counted in
+    /// <c>cache.too_large</c> and logged once per method. Null (the default) takes a tenth of <see cref="MaxBytes"/>.
+    /// </summary>
+    public long? MaxEntryBytes { get; set; }
 
     /// <summary>The clock for TTLs. Tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Receives the fail-safe warnings of methods cached here.</summary>
+    /// <summary>Receives the fail-safe and size-cap warnings of methods cached here.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
     internal void Validate()
     {
-        if (MaxEntries < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxEntries), MaxEntries, "MemoryCacheStoreOptions.MaxEntries must be at least 1.");
-        }
+        InProcessLimits.Validate(nameof(MemoryCacheStoreOptions), MaxEntries, MaxBytes, MaxEntryBytes);
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));
     }

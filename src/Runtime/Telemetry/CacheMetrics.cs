@@ -22,6 +22,8 @@ internal static class CacheMetrics
     public static readonly Counter<long> Coalesced = s_meter.CreateCounter<long>("cache.coalesced", "{call}", "Calls that shared a concurrent call's read or ...Core run of the same key (single flight).");
     public static readonly Counter<long> Errors = s_meter.CreateCounter<long>("cache.errors", "{error}", "Cache faults by kind (error.type: connection, server, serialization); callers never see them.");
     public static readonly Counter<long> Invalidations = s_meter.CreateCounter<long>("cache.invalidations", "{invalidation}", "Invalidations by kind (cache.invalidation.kind: entry, tag).");
+    public static readonly Counter<long> TooLargeResults = s_meter.CreateCounter<long>("cache.too_large", "{result}", "Results returned but not cached because they were larger than the per-entry cap.");
+    public static readonly Counter<long> Evictions = s_meter.CreateCounter<long>("cache.evictions", "{entry}", "In-process entries evicted to stay within the store's bounds, or under memory pressure.");
     public static readonly Histogram<double> Duration = s_meter.CreateHistogram<double>("cache.duration", "s", "Duration of cached calls, by method and result (cache.result: hit, miss, coalesced).");
 
     // A field, not a static constructor: the class stays beforefieldinit, so hot paths read its fields without init checks.
@@ -35,6 +37,16 @@ internal static class CacheMetrics
     public static void Bypass(string method) => Count(Bypasses, method);
 
     public static void Share(string method) => Count(Coalesced, method);
+
+    public static void TooLarge(string method) => Count(TooLargeResults, method);
+
+    public static void Evicted()
+    {
+        if (Evictions.Enabled)
+        {
+            Evictions.Add(1);
+        }
+    }
 
     public static void Error(string kind)
     {

@@ -26,6 +26,8 @@ public sealed class DependencyInjectionTests
             ["ResultCache:Redis:LocalCache:Ttl"] = "5s",
             ["ResultCache:Redis:OutageCache:Ttl"] = "15s",
             ["ResultCache:Redis:OutageCache:MaxEntries"] = "2000",
+            ["ResultCache:Redis:OutageCache:MaxBytes"] = "64MB",
+            ["ResultCache:Redis:LocalCache:MaxEntryBytes"] = "512KB",
         });
         await host.StartAsync();
 
@@ -36,6 +38,8 @@ public sealed class DependencyInjectionTests
         Assert.Equal(TimeSpan.FromSeconds(5), options.Redis.LocalCache!.Ttl);
         Assert.Equal(TimeSpan.FromSeconds(15), options.Redis.OutageCache.Ttl);
         Assert.Equal(2000, options.Redis.OutageCache.MaxEntries);
+        Assert.Equal(64L << 20, options.Redis.OutageCache.MaxBytes);
+        Assert.Equal(512L << 10, options.Redis.LocalCache.MaxEntryBytes);
         var service = host.Services.GetRequiredService<StatsService>();
         await service.GetStatsAsync(Project, Day);
         Assert.StartsWith("app1:", Assert.Single(redis.Keys()));
@@ -63,6 +67,9 @@ public sealed class DependencyInjectionTests
     [InlineData("ResultCache:Redis:Backof", "30s", "ResultCache:Redis:Backof is not a ResultCache setting")]
     [InlineData("ResultCache:Redis:Configuration", "localhost:notaport", "names no endpoint")]
     [InlineData("ResultCache:Memory:MaxEntries", "0", "MaxEntries is 0; it must be at least 1")]
+    [InlineData("ResultCache:Memory:MaxBytes", "lots", "ResultCache:Memory:MaxBytes = \"lots\" is not valid: write a size in bytes")]
+    [InlineData("ResultCache:Memory:MaxBytes", "0", "MemoryCacheStoreOptions.MaxBytes must be positive")]
+    [InlineData("ResultCache:Redis:OutageCache:MaxEntryBytes", "-1", "OutageCacheOptions.MaxEntryBytes must be positive")]
     [InlineData("ResultCache:Redis:OutageCache:Ttl", "-1s", "OutageCacheOptions.Ttl must be zero (off) or positive")]
     [InlineData("ResultCache:Redis:OutageCache:Tll", "30s", "ResultCache:Redis:OutageCache:Tll is not a ResultCache setting")]
     public async Task A_bad_setting_fails_the_host_start_with_a_message_that_names_it(string key, string value, string message)

@@ -90,41 +90,6 @@ public sealed class TelemetryTests
         Assert.All(mine, s => Assert.Equal(ActivityKind.Client, s.Kind));
         Assert.Contains(spans, s => s.DisplayName == "cache invalidate" && (string?)s.GetTagItem("db.system.name") == "redis");
     }
-
-    /// <summary>Collects every measurement of the ResultCache meter while it lives.</summary>
-    private sealed class MetricRecorder : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();
-
-        public MetricRecorder()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == ResultCacheTelemetry.MeterName)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => _measurements.Enqueue((i.Name, v, tags.ToArray())));
-            _listener.SetMeasurementEventCallback<int>((i, v, tags, _) => _measurements.Enqueue((i.Name, v, tags.ToArray())));
-            _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => _measurements.Enqueue((i.Name, v, tags.ToArray())));
-            _listener.Start();
-        }
-
-        public void ObserveGauges() => _listener.RecordObservableInstruments();
-
-        public double Sum(string instrument, string tag, string value) => Matching(instrument, tag, value).Sum(m => m.Value);
-
-        public int Count(string instrument, string tag, string value) => Matching(instrument, tag, value).Count();
-
-        public double Last(string instrument, string tag, string value) => Matching(instrument, tag, value).Last().Value;
-
-        public void Dispose() => _listener.Dispose();
-
-        private IEnumerable<(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)> Matching(string instrument, string tag, string value) =>
-            _measurements.Where(m => m.Instrument == instrument && m.Tags.Any(t => t.Key == tag && (string?)t.Value == value));
-    }
 }
 
 /// <summary>A method used only by the telemetry tests, so other tests' measurements never match its name.</summary>

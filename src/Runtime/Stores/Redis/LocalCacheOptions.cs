@@ -12,8 +12,20 @@ public sealed class LocalCacheOptions
     /// </summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The most entries the local layer holds. Default 10 000.</summary>
+    /// <summary>The most entries the local layer holds; past it, expired entries go first, then those asked for least. Default 10 000.</summary>
     public int MaxEntries { get; set; } = 10_000;
+
+    /// <summary>
+    /// The most bytes the local layer holds, each entry weighing the length of its Redis payload. Null (the default)
+    /// takes a quarter of the memory the GC may use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>).
+    /// </summary>
+    public long? MaxBytes { get; set; }
+
+    /// <summary>
+    /// The largest single entry the local layer keeps; a larger one is read from Redis each time, counted in
+    /// <c>cache.too_large</c> and logged once per method. Null (the default) takes a tenth of <see cref="MaxBytes"/>.
+    /// </summary>
+    public long? MaxEntryBytes { get; set; }
 
     internal void Validate()
     {
@@ -21,9 +33,6 @@ public sealed class LocalCacheOptions
         {
             throw new ArgumentOutOfRangeException(nameof(Ttl), Ttl, "LocalCacheOptions.Ttl must be positive.");
         }
-        if (MaxEntries < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxEntries), MaxEntries, "LocalCacheOptions.MaxEntries must be at least 1.");
-        }
+        InProcessLimits.Validate(nameof(LocalCacheOptions), MaxEntries, MaxBytes, MaxEntryBytes);
     }
 }

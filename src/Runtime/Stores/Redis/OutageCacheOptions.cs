@@ -16,6 +16,18 @@ public sealed class OutageCacheOptions
     /// <summary>The most entries kept in process, the embedded store's default. Default 100 000.</summary>
     public int MaxEntries { get; set; } = 100_000;
 
+    /// <summary>
+    /// The most bytes kept in process, each result's size estimated as the embedded store does
+    /// (<see cref="MemoryCacheStoreOptions.MaxBytes"/>). Null (the default) takes a quarter of the memory the GC may use.
+    /// </summary>
+    public long? MaxBytes { get; set; }
+
+    /// <summary>
+    /// The largest single result kept in process during an outage; a larger one is returned but not kept, counted in
+    /// <c>cache.too_large</c> and logged once per method. Null (the default) takes a tenth of <see cref="MaxBytes"/>.
+    /// </summary>
+    public long? MaxEntryBytes { get; set; }
+
     /// <summary>Whether results are kept in process during an outage.</summary>
     internal bool Enabled => Ttl > TimeSpan.Zero;
 
@@ -25,9 +37,6 @@ public sealed class OutageCacheOptions
         {
             throw new ArgumentOutOfRangeException(nameof(Ttl), Ttl, "OutageCacheOptions.Ttl must be zero (off) or positive.");
         }
-        if (MaxEntries < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxEntries), MaxEntries, "OutageCacheOptions.MaxEntries must be at least 1.");
-        }
+        InProcessLimits.Validate(nameof(OutageCacheOptions), MaxEntries, MaxBytes, MaxEntryBytes);
     }
 }

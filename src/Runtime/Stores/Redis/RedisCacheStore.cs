@@ -31,6 +31,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly EvictionChannel? _evictions;  // with a local layer only
     private readonly TimeSpan? _localTtl;
     private readonly TimeSpan? _outageTtl;
+    private readonly long _localMaxEntryBytes;
+    private readonly long _outageMaxEntryBytes;
 
     /// <summary>Connects to Redis with a StackExchange.Redis connection string and the default settings.</summary>
     /// <exception cref="ArgumentException">The connection string is not valid.</exception>
@@ -53,8 +55,15 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _outageTtl = options.OutageCache.Enabled ? options.OutageCache.Ttl : null;
         if (_localTtl is not null || _outageTtl is not null)
         {
-            int maxEntries = Math.Max(options.LocalCache?.MaxEntries ?? 0, _outageTtl is null ? 0 : options.OutageCache.MaxEntries);
-            _entries = new InProcessEntries(maxEntries, options.TimeProvider);
+            InProcessLimits? local = options.LocalCache is { } l ? InProcessLimits.From(l.MaxEntries, l.MaxBytes, l.MaxEntryBytes) : null;
+            InProcessLimits? outage = _outageTtl is null ? null : InProcessLimits.From(options.OutageCache.MaxEntries, options.OutageCache.MaxBytes, options.OutageCache.MaxEntryBytes);
+            _localMaxEntryBytes = local?.MaxEntryBytes ?? 0;
+            _outageMaxEntryBytes = outage?.MaxEntryBytes ?? 0;
+            // One table for both layers, bounded by the larger of their limits; each layer keeps its own per-entry cap.
+            _entries = new InProcessEntries(new InProcessLimits(
+                Math.Max(local?.MaxEntries ?? 0, outage?.MaxEntries ?? 0),
+                Math.Max(local?.MaxBytes ?? 0, outage?.MaxBytes ?? 0),
+                Math.Max(_localMaxEntryBytes, _outageMaxEntryBytes)), options.TimeProvider, options.Logger);
             _evictions = _localTtl is null ? null : new EvictionChannel(_keyPrefix, _entries);
         }
         InProcess = _localTtl is null ? null : _entries;
@@ -138,7 +147,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         CacheLookup<T> lookup = _codec.Decode(method, key.Hash, payload, versions?.Value ?? default).With(stamp, reachedRedis: true);
         if (lookup.Found && _localTtl is { } localTtl)
         {
-            Keep(key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero);
+            Keep(method, key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, payload!.Value.Length, _localMaxEntryBytes);
         }
         return lookup;
     }
@@ -154,19 +163,20 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             // Not while a probe is in flight: a success drops these entries before the gate opens, and one kept after that would outlive the outage.
             if (_outageTtl is { } outageTtl && _connection.Status == RedisStatus.Unavailable)
             {
-                Keep(key, read.Local, value, Shorter(method.NextTtl(), outageTtl), method.FailSafe);
+                Keep(method, key, read.Local, value, Shorter(method.NextTtl(), outageTtl), method.FailSafe, EntrySize.Estimate(value, method.Json),
+                    _outageMaxEntryBytes);
             }
             return;
-        }
-        if (_localTtl is { } localTtl && key.Tags.Count == 0)
-        {
-            // A tagged value enters the local layer on its next read from Redis, as the layer always did.
-            Keep(key, read.Local, value, Shorter(method.Ttl, localTtl), TimeSpan.Zero);
         }
         TimeSpan ttl = method.NextTtl();
         if (!key.CanStoreUnder(read.Versions) || _codec.Encode(method, value, read.Versions, ttl) is not { } payload)
         {
             return;
+        }
+        if (_localTtl is { } localTtl && key.Tags.Count == 0)
+        {
+            // A tagged value enters the local layer on its next read from Redis, as the layer always did.
+            Keep(method, key, read.Local, value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, payload.Length, _localMaxEntryBytes);
         }
         string redisKey = KeyFor(method, key.Hash);
         (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, payload, Expiry: ttl + method.FailSafe),
@@ -233,11 +243,11 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     // Into the in-process entries, unless an invalidation or a clear (Redis returning) came after the read.
-    private void Keep<T>(CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe)
+    private void Keep<T>(CachedMethod<T> method, CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe, long bytes, long maxEntryBytes)
     {
         if (_entries is { } entries && entries.Removals == stamp.Removals)
         {
-            entries.Set(key, stamp.Versions, value, ttl, failSafe);
+            entries.Set(method, key, stamp.Versions, value, ttl, failSafe, bytes, maxEntryBytes);
         }
     }
 

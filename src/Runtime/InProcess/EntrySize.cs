@@ -1,0 +1,80 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ResultCache;
+
+/// <summary>
+/// Estimates the memory a result held as an object takes, once, when it is stored after a miss; a hit costs nothing.
+/// The estimate is twice the length of its UTF-8 JSON plus the entry's own bookkeeping: text held as UTF-16 takes
+/// twice its UTF-8 length, and objects add headers and references that JSON leaves out. The JSON is counted, not kept:
+/// it is written into a reused scratch buffer.
+/// </summary>
+internal sealed class EntrySize : IBufferWriter<byte>
+{
+    /// <summary>The entry object, its dictionary node and its place in the policy lists.</summary>
+    public const int Overhead = 128;
+
+    private const int ScratchBytes = 4096;
+
+    [ThreadStatic]
+    private static EntrySize? t_meter;
+
+    private readonly byte[] _scratch = new byte[ScratchBytes];
+    private readonly Utf8JsonWriter _writer;
+    private byte[]? _rented;   // a large value's span, returned when the count is done
+    private long _written;
+
+    private EntrySize() => _writer = new Utf8JsonWriter(this, new JsonWriterOptions { SkipValidation = true });
+
+    /// <summary>The estimated size of <paramref name="value"/> in bytes; if it cannot be serialized, the overhead alone.</summary>
+    public static long Estimate<T>(T value, JsonTypeInfo<T> json)
+    {
+        EntrySize meter = t_meter ??= new EntrySize();
+        meter._written = 0;
+        try
+        {
+            meter._writer.Reset(meter);
+            JsonSerializer.Serialize(meter._writer, value, json);
+            meter._writer.Flush();
+            return Overhead + (2 * meter._written);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return Overhead; // the value is still cached; only its weight is unknown
+        }
+        finally
+        {
+            meter.ReturnRented();
+        }
+    }
+
+    public void Advance(int count) => _written += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0) => Scratch(sizeHint);
+
+    public Span<byte> GetSpan(int sizeHint = 0) => Scratch(sizeHint);
+
+    private byte[] Scratch(int sizeHint)
+    {
+        if (sizeHint <= ScratchBytes)
+        {
+            return _scratch;
+        }
+        if (_rented is null || _rented.Length < sizeHint)
+        {
+            ReturnRented();
+            _rented = ArrayPool<byte>.Shared.Rent(sizeHint);
+        }
+        return _rented;
+    }
+
+    private void ReturnRented()
+    {
+        if (_rented is { } rented)
+        {
+            _rented = null;
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+}

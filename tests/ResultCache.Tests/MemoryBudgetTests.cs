@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace ResultCache.Tests;
+
+/// <summary>
+/// The embedded store's memory budget in a process whose GC heap is capped at 1 GiB, as a container limit caps it:
+/// thousands of 2 MB results, and the process finishes while its hot key keeps hitting.
+/// </summary>
+public sealed class MemoryBudgetTests
+{
+    private const string OneGiB = "0x40000000";
+
+    [Fact]
+    public async Task Thousands_of_2_MB_results_under_a_1_GiB_heap_finish_and_the_hot_key_keeps_hitting()
+    {
+        (int exit, string output) = await RunAsync(results: 3000, budget: "default");
+
+        Assert.True(exit == 0, $"The process failed (exit {exit}):\n{output}");
+        string ratio = output.Split('\n').Single(l => l.StartsWith("hot-key hit ratio: ", StringComparison.Ordinal))["hot-key hit ratio: ".Length..];
+        Assert.True(double.Parse(ratio, System.Globalization.CultureInfo.InvariantCulture) >= 0.9, output);
+    }
+
+    [Fact]
+    public async Task Without_a_byte_budget_the_same_process_runs_out_of_memory()
+    {
+        // The control: the cap is real, and a store bounded by entry count alone (as it was) kills the process.
+        (int exit, string output) = await RunAsync(results: 3000, budget: "off");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("Out of memory", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(int results, string budget)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in new[] { AppDll(), results.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", budget })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["DOTNET_GCHeapHardLimit"] = OneGiB;
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
+    // Built with the tests (a build-only project reference), in the same configuration.
+    private static string AppDll()
+    {
+        string testDirectory = AppContext.BaseDirectory;
+        string configuration = testDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        DirectoryInfo? root = new(testDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ResultCache.slnx")))
+        {
+            root = root.Parent;
+        }
+        string dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("The repository root was not found."),
+            "tests", "ResultCache.MemoryBudgetApp", "bin", configuration, "net10.0", "ResultCache.MemoryBudgetApp.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build tests/ResultCache.MemoryBudgetApp first.", dll);
+    }
+}
