@@ -224,6 +224,7 @@ public sealed class CachedMethod<T>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private T Hit(long start, T value)
     {
         CacheMetrics.Hit(Name);

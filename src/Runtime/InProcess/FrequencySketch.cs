@@ -43,20 +43,21 @@ internal sealed class FrequencySketch
         return min;
     }
 
-    /// <summary>Counts one request for <paramref name="key"/>.</summary>
-    public void Increment(UInt128 key)
+    /// <summary>Counts <paramref name="requests"/> requests for <paramref name="key"/>.</summary>
+    public void Increment(UInt128 key, int requests = 1)
     {
         bool added = false;
         for (int row = 0; row < Rows; row++)
         {
             int index = Index(key, row);
-            if (Read(index) < MaxCount)
+            int count = Read(index);
+            if (count < MaxCount)
             {
-                _table[index >> 4] += 1UL << ((index & 15) << 2);
+                _table[index >> 4] += (ulong)Math.Min(requests, MaxCount - count) << ((index & 15) << 2);
                 added = true;
             }
         }
-        if (added && ++_samples >= _sampleLimit)
+        if (added && (_samples += requests) >= _sampleLimit)
         {
             Halve();
         }

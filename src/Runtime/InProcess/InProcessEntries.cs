@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 
 namespace ResultCache;
@@ -10,15 +11,14 @@ namespace ResultCache;
 /// One component serves as the embedded store, as the local layer in front of Redis, and as the outage layer.
 /// </summary>
 /// <remarks>
-/// Reads take no lock: a hit is a dictionary lookup plus a note in <see cref="AccessBuffer"/>. Every change (store,
-/// invalidate, evict) happens under one lock, where the policy also replays the noted hits.
+/// Reads take no lock: a hit is a dictionary lookup plus one byte in the entry (<see cref="InProcessEntry.Hits"/>).
+/// Every change (store, invalidate, evict) happens under one lock, where the policy also counts those hits.
 /// </remarks>
 internal sealed class InProcessEntries
 {
     private const long SweepIntervalMilliseconds = 1000;
 
     private readonly ConcurrentDictionary<UInt128, InProcessEntry> _entries = new();
-    private readonly AccessBuffer _hits = new();
     private readonly object _lock = new();
     private readonly EvictionPolicy _policy;
     private readonly CacheClock _clock;
@@ -31,7 +31,7 @@ internal sealed class InProcessEntries
     public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger)
     {
         Limits = limits;
-        _clock = new CacheClock(time);
+        _clock = new CacheClock(time, coarse: true);
         _logger = logger;
         _tags = new MemoryTagVersions(limits.MaxEntries);
         _policy = new EvictionPolicy(limits.MaxEntries, entry =>
@@ -66,14 +66,15 @@ internal sealed class InProcessEntries
     public long Removals => Volatile.Read(ref _removals);
 
     /// <summary>The hit path: a fresh value whose tags are current, or false.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet<T>(CacheKey key, out T value)
     {
         if (_entries.TryGetValue(key.Hash, out InProcessEntry? entry) && entry is InProcessEntry<T> typed && _clock.NowMilliseconds < typed.FreshUntil &&
             (key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions)))
         {
-            if (_hits.Record(entry))
+            if (typed.Hits < InProcessEntry.MaxHits)
             {
-                ReplayHits();
+                typed.Hits++;
             }
             value = typed.Value;
             return true;
@@ -91,7 +92,10 @@ internal sealed class InProcessEntries
             bool current = key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions);
             if (now < typed.FreshUntil && current)
             {
-                _hits.Record(entry);
+                if (typed.Hits < InProcessEntry.MaxHits)
+                {
+                    typed.Hits++;
+                }
                 return CacheLookup<T>.Hit(typed.Value);
             }
             if (now < typed.ExpiresAt && current)
@@ -134,7 +138,6 @@ internal sealed class InProcessEntries
         var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, versions, Limits.CostOf(bytes));
         lock (_lock)
         {
-            ReplayHitsLocked();
             if (_entries.TryGetValue(key.Hash, out InProcessEntry? existing))
             {
                 _policy.Remove(existing);
@@ -181,28 +184,10 @@ internal sealed class InProcessEntries
     {
         lock (_lock)
         {
-            ReplayHitsLocked();
             SweepExpired(_clock.NowMilliseconds);
             _policy.Evict(_policy.Cost / 2);
         }
     }
-
-    private void ReplayHits()
-    {
-        if (Monitor.TryEnter(_lock))
-        {
-            try
-            {
-                ReplayHitsLocked();
-            }
-            finally
-            {
-                Monitor.Exit(_lock);
-            }
-        }
-    }
-
-    private void ReplayHitsLocked() => _hits.Drain(_policy, static (policy, entry) => policy.Touch(entry));
 
     // Expired entries go before any live one is evicted. A full sweep, at most once a second, and only when the table is full.
     private void SweepExpired(long now)
