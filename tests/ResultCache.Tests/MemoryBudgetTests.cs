@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ResultCache.Tests.Infrastructure;
 
 namespace ResultCache.Tests;
 
@@ -33,7 +34,7 @@ public sealed class MemoryBudgetTests
     private static async Task<(int Exit, string Output)> RunAsync(int results, string budget)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { AppDll(), results.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", budget })
+        foreach (string argument in new[] { BuiltProject.Dll(Path.Combine("tests", "ResultCache.MemoryBudgetApp"), "ResultCache.MemoryBudgetApp"), results.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", budget })
         {
             start.ArgumentList.Add(argument);
         }
@@ -44,20 +45,5 @@ public sealed class MemoryBudgetTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await output + await error);
-    }
-
-    // Built with the tests (a build-only project reference), in the same configuration.
-    private static string AppDll()
-    {
-        string testDirectory = AppContext.BaseDirectory;
-        string configuration = testDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        DirectoryInfo? root = new(testDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ResultCache.slnx")))
-        {
-            root = root.Parent;
-        }
-        string dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("The repository root was not found."),
-            "tests", "ResultCache.MemoryBudgetApp", "bin", configuration, "net10.0", "ResultCache.MemoryBudgetApp.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build tests/ResultCache.MemoryBudgetApp first.", dll);
     }
 }

@@ -66,7 +66,7 @@ public sealed class WebApiSampleTests
 
     private static Process StartSample(int port, string database, string redis)
     {
-        string dll = SampleDll();
+        string dll = BuiltProject.Dll(Path.Combine("samples", "WebApi"), "WebApi");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -83,20 +83,5 @@ public sealed class WebApiSampleTests
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
-    }
-
-    // The sample is built with the tests (a build-only project reference), in the same configuration.
-    private static string SampleDll()
-    {
-        string testDirectory = AppContext.BaseDirectory;
-        string configuration = testDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        DirectoryInfo? root = new(testDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ResultCache.slnx")))
-        {
-            root = root.Parent;
-        }
-        string dll = Path.Combine(root?.FullName ?? throw new InvalidOperationException("The repository root was not found."),
-            "samples", "WebApi", "bin", configuration, "net10.0", "WebApi.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("Build samples/WebApi first.", dll);
     }
 }
