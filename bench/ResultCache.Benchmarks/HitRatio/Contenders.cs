@@ -1,3 +1,4 @@
+using BitFaster.Caching;
 using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using BitFaster.Caching.Scheduler;
@@ -40,37 +41,24 @@ public sealed partial class ResultCacheContender(int capacity) : IContender
     }
 }
 
-public sealed class ConcurrentLfuContender(int capacity) : IContender
+/// <summary>A BitFaster cache: <c>ConcurrentLfu</c> or <c>ConcurrentLru</c>.</summary>
+public sealed class BitFasterContender(string name, ICache<long, int> cache) : IContender
 {
-    // The foreground scheduler runs maintenance on the caller's thread, so a replay is deterministic.
-    private readonly ConcurrentLfu<long, int> _cache = new(1, capacity, new ForegroundScheduler(), EqualityComparer<long>.Default);
+    // The foreground scheduler runs the LFU's maintenance on the caller's thread, so a replay is deterministic.
+    public static BitFasterContender Lfu(int capacity) =>
+        new("BitFaster ConcurrentLfu", new ConcurrentLfu<long, int>(1, capacity, new ForegroundScheduler(), EqualityComparer<long>.Default));
 
-    public string Name => "BitFaster ConcurrentLfu";
+    public static BitFasterContender Lru(int capacity) => new("BitFaster ConcurrentLru", new ConcurrentLru<long, int>(capacity));
+
+    public string Name => name;
 
     public bool Request(long key)
     {
-        if (_cache.TryGet(key, out _))
+        if (cache.TryGet(key, out _))
         {
             return true;
         }
-        _cache.AddOrUpdate(key, (int)key);
-        return false;
-    }
-}
-
-public sealed class ConcurrentLruContender(int capacity) : IContender
-{
-    private readonly ConcurrentLru<long, int> _cache = new(capacity);
-
-    public string Name => "BitFaster ConcurrentLru";
-
-    public bool Request(long key)
-    {
-        if (_cache.TryGet(key, out _))
-        {
-            return true;
-        }
-        _cache.AddOrUpdate(key, (int)key);
+        cache.AddOrUpdate(key, (int)key);
         return false;
     }
 }

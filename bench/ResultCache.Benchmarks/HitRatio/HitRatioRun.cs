@@ -22,8 +22,8 @@ public static class HitRatioRun
         Func<int, IContender>[] contenders =
         [
             c => new ResultCacheContender(c),
-            c => new ConcurrentLfuContender(c),
-            c => new ConcurrentLruContender(c),
+            BitFasterContender.Lfu,
+            BitFasterContender.Lru,
             c => new MemoryCacheContender(c),
             c => new ExactLruContender(c),
         ];
