@@ -1,4 +1,8 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using ResultCache;
 using WebApi;
 
@@ -10,11 +14,32 @@ builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInf
 builder.Services.AddResultCache(builder.Configuration);   // the "ResultCache" section; checked when the app starts
 builder.Services.AddSingleton(_ => EventsDb.Open(builder.Configuration["Database"] ?? "webapi.db"));
 builder.Services.AddSingleton<ProjectReports>();
-builder.Services.AddSingleton<PrometheusMetrics>();
-builder.Services.AddHealthChecks().AddCheck<ResultCacheHealthCheck>("resultcache");
+
+// Readiness runs the cache's check; liveness runs none, so a Redis outage never restarts the app.
+builder.Services.AddHealthChecks().AddResultCache(tags: ["ready"]);
+
+// Metrics are scraped from /metrics; traces go to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set, and to the
+// console with --Tracing:Console=true.
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(resource => resource.AddService("webapi"))
+    .WithMetrics(metrics => metrics
+        .AddMeter(ResultCacheTelemetry.MeterName)
+        .AddPrometheusExporter())
+    .WithTracing(tracing =>
+    {
+        // Cache spans are children of the request's span: without the request's, a parent-based sampler drops them.
+        tracing.AddAspNetCoreInstrumentation().AddSource(ResultCacheTelemetry.ActivitySourceName);
+        if (builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is not null)
+        {
+            tracing.AddOtlpExporter();
+        }
+        if (builder.Configuration.GetValue<bool>("Tracing:Console"))
+        {
+            tracing.AddConsoleExporter();
+        }
+    });
 
 WebApplication app = builder.Build();
-app.Services.GetRequiredService<PrometheusMetrics>(); // listen from the start
 
 app.MapGet("/projects/{projectId:guid}/stats/{day}", (Guid projectId, DateOnly day, ProjectReports reports, CancellationToken ct) =>
     reports.GetStatsAsync(projectId, day, ct));
@@ -25,12 +50,14 @@ app.MapPost("/projects/{projectId:guid}/events/{day}", async (Guid projectId, Da
     return Results.NoContent();
 });
 
-app.MapHealthChecks("/health", new HealthCheckOptions
+app.MapHealthChecks("/health/ready", new HealthCheckOptions
 {
+    Predicate = check => check.Tags.Contains("ready"),
     // Degraded (Redis down, results kept in process) still answers 200: the app works.
-    ResultStatusCodes = { [Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded] = StatusCodes.Status200OK },
+    ResultStatusCodes = { [HealthStatus.Degraded] = StatusCodes.Status200OK },
 });
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 
-app.MapGet("/metrics", (PrometheusMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
+app.MapPrometheusScrapingEndpoint();   // GET /metrics
 
 app.Run();

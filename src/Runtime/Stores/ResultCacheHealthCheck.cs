@@ -5,7 +5,7 @@ namespace ResultCache;
 /// <summary>
 /// Healthy while Redis is reachable (or the store is in process); Degraded while the gate is closed, when cached
 /// methods are served in process only; Healthy again once it reopens. Register it with
-/// <c>services.AddHealthChecks().AddCheck&lt;ResultCacheHealthCheck&gt;("resultcache")</c>.
+/// <c>services.AddHealthChecks().AddResultCache()</c>.
 /// </summary>
 public sealed class ResultCacheHealthCheck(CacheStore store) : IHealthCheck
 {

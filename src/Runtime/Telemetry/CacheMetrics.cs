@@ -24,11 +24,26 @@ internal static class CacheMetrics
     public static readonly Counter<long> Invalidations = s_meter.CreateCounter<long>("cache.invalidations", "{invalidation}", "Invalidations by kind (cache.invalidation.kind: entry, tag).");
     public static readonly Counter<long> TooLargeResults = s_meter.CreateCounter<long>("cache.too_large", "{result}", "Results returned but not cached because they were larger than the per-entry cap.");
     public static readonly Counter<long> Evictions = s_meter.CreateCounter<long>("cache.evictions", "{entry}", "In-process entries evicted to stay within the store's bounds, or under memory pressure.");
-    public static readonly Histogram<double> Duration = s_meter.CreateHistogram<double>("cache.duration", "s", "Duration of cached calls, by method and result (cache.result: hit, miss, coalesced).");
+    public static readonly Histogram<double> Duration = CreateDuration();
 
     // A field, not a static constructor: the class stays beforefieldinit, so hot paths read its fields without init checks.
     private static readonly ObservableGauge<int> s_gates = s_meter.CreateObservableGauge("cache.redis.gate.state", ObserveGates, "{state}",
-        "The Redis gate of each store (cache.store: its key prefix): 0 available, 1 unavailable, 2 probing.");
+        "The Redis gate of each store (cache.store: its key prefix): 0 available, 1 unavailable, 2 probing, 3 connecting.");
+
+    private static Histogram<double> CreateDuration()
+    {
+        const string description = "Duration of cached calls, by method and result (cache.result: hit, miss, coalesced).";
+#if NET9_0_OR_GREATER
+        // Hits take microseconds and misses up to seconds; an exporter's default buckets (up to 10 000) assume milliseconds.
+        var advice = new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        };
+        return s_meter.CreateHistogram("cache.duration", "s", description, tags: null, advice);
+#else
+        return s_meter.CreateHistogram<double>("cache.duration", "s", description);
+#endif
+    }
 
     public static void Hit(string method) => Count(Hits, method);
 

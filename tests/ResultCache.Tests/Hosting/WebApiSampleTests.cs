@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ResultCache.Tests.Infrastructure;
 
 namespace ResultCache.Tests.Hosting;
@@ -17,11 +19,12 @@ public sealed class WebApiSampleTests
         await using RedisServer redis = await RedisServer.StartAsync();
         string database = Path.Combine(Directory.CreateTempSubdirectory("resultcache-webapi-").FullName, "webapi.db");
         int port = RedisServer.FreePort();
-        using Process app = StartSample(port, database, redis.Configuration);
+        var output = new StringBuilder();
+        using Process app = StartSample(port, database, redis.Configuration, output);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         try
         {
-            Assert.True(await Eventually.TrueAsync(async () => await HealthAsync(http) == "Healthy", TimeSpan.FromSeconds(30)),
+            Assert.True(await Eventually.TrueAsync(async () => await HealthAsync(http, "/health/ready") == "Healthy", TimeSpan.FromSeconds(30)),
                 "The sample did not report Healthy.");
 
             JsonElement first = await http.GetFromJsonAsync<JsonElement>("/projects/" + Project + "/stats/2026-11-21");
@@ -35,16 +38,29 @@ public sealed class WebApiSampleTests
             JsonElement after = await http.GetFromJsonAsync<JsonElement>("/projects/" + Project + "/stats/2026-11-21");
             Assert.Equal(501, after.GetProperty("events").GetInt64()); // the write invalidated the cached stats
 
+            // /metrics is written by the OpenTelemetry Prometheus exporter.
             string metrics = await http.GetStringAsync("/metrics");
-            const string method = "cache_method=\"WebApi.ProjectReports.GetStatsAsync\"";
-            Assert.Contains("cache_hits_total{" + method + "} 1", metrics);
-            Assert.Contains("cache_misses_total{" + method + "} 2", metrics);
-            Assert.Contains("cache_invalidations_total{cache_invalidation_kind=\"entry\"} 1", metrics);
-            Assert.Contains("cache_redis_gate_state{cache_store=\"webapi:\"} 0", metrics);
+            const string method = "cache_method=WebApi.ProjectReports.GetStatsAsync";
+            Assert.Equal(1, PrometheusText.Value(metrics, "cache_hits_total", method));
+            Assert.Equal(2, PrometheusText.Value(metrics, "cache_misses_total", method));
+            Assert.Equal(1, PrometheusText.Value(metrics, "cache_invalidations_total", "cache_invalidation_kind=entry"));
+            Assert.Equal(0, PrometheusText.Value(metrics, "cache_redis_gate_state", "cache_store=webapi:"));
+            Assert.Equal(1, PrometheusText.Value(metrics, "cache_duration_seconds_count", method, "cache_result=hit"));
+            // The hit took well under a second: it lands in a sub-second bucket (the buckets are in seconds, not ms).
+            Assert.Equal(1, PrometheusText.Value(metrics, "cache_duration_seconds_bucket", method, "cache_result=hit", "le=0.5"));
+
+            // The Redis read of the first request was traced, as a child of the request's span.
+            Assert.True(await Eventually.TrueAsync(() => Task.FromResult(Regex.IsMatch(Snapshot(output), @"Activity\.DisplayName:\s+cache get")), TimeSpan.FromSeconds(10)),
+                "No 'cache get' span reached the console exporter.");
 
             redis.Kill();
             await http.GetAsync("/projects/" + Project + "/stats/2026-11-22"); // the fault closes the gate
-            Assert.Equal("Degraded", await HealthAsync(http));
+            Assert.Equal("Degraded", await HealthAsync(http, "/health/ready"));
+            Assert.Equal("Healthy", await HealthAsync(http, "/health/live")); // a Redis outage never fails liveness
+            // The exporter may answer a scrape from its last one for a moment (its response cache).
+            Assert.True(await Eventually.TrueAsync(
+                async () => PrometheusText.Value(await http.GetStringAsync("/metrics"), "cache_redis_gate_state", "cache_store=webapi:") == 1,
+                TimeSpan.FromSeconds(10)), "The gate gauge did not show the closed gate.");
         }
         finally
         {
@@ -52,11 +68,11 @@ public sealed class WebApiSampleTests
         }
     }
 
-    private static async Task<string?> HealthAsync(HttpClient http)
+    private static async Task<string?> HealthAsync(HttpClient http, string path)
     {
         try
         {
-            return await http.GetStringAsync("/health");
+            return await http.GetStringAsync(path);
         }
         catch (HttpRequestException)
         {
@@ -64,7 +80,15 @@ public sealed class WebApiSampleTests
         }
     }
 
-    private static Process StartSample(int port, string database, string redis)
+    private static string Snapshot(StringBuilder output)
+    {
+        lock (output)
+        {
+            return output.ToString();
+        }
+    }
+
+    private static Process StartSample(int port, string database, string redis, StringBuilder output)
     {
         string dll = BuiltProject.Dll(Path.Combine("samples", "WebApi"), "WebApi");
         var start = new ProcessStartInfo("dotnet")
@@ -73,12 +97,18 @@ public sealed class WebApiSampleTests
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        foreach (string argument in new[] { dll, $"--Urls=http://127.0.0.1:{port}", $"--Database={database}", $"--ResultCache:Redis:Configuration={redis}" })
+        foreach (string argument in new[] { dll, $"--Urls=http://127.0.0.1:{port}", $"--Database={database}", $"--ResultCache:Redis:Configuration={redis}", "--Tracing:Console=true" })
         {
             start.ArgumentList.Add(argument);
         }
         Process process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) =>
+        {
+            lock (output)
+            {
+                output.AppendLine(line.Data);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
