@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (redis-server, and the Native AOT linker), builds everything with
 # warnings as errors, runs both test projects, runs the sample on the embedded store, against Redis and against an
-# address where nothing listens, then proves the NuGet package and the Native AOT build.
+# address where nothing listens, then proves the NuGet package and the Native AOT build, and runs the README's commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)          # the cluster test joins nodes with redis-cli
-command -v python3 >/dev/null 2>&1 || missing+=(python3-minimal)   # reads the .nupkg in package-test.sh
+command -v python3 >/dev/null 2>&1 || missing+=(python3-minimal)   # reads the .nupkg; runs the README's commands
+command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)    # the README's commands call the sample apps
 command -v clang >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing+=(clang)   # Native AOT's linker
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)                                        # and its zlib
 if [ ${#missing[@]} -gt 0 ]; then
@@ -55,5 +56,8 @@ bash scripts/package-test.sh
 
 echo "== Native AOT: publish with zero warnings, run the native sample"
 bash scripts/aot-test.sh
+
+echo "== README: every command of Getting started (from the packed package) and Try it"
+python3 scripts/readme-test.py
 
 echo "Tests: $passed passed, $failed failed"
