@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using ResultCache.Generator.Symbols;
 
 namespace ResultCache.Generator
 {
@@ -23,8 +24,9 @@ namespace ResultCache.Generator
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                INamedTypeSymbol? cacheResult = start.Compilation.GetTypeByMetadataName(Parser.CacheResultAttribute);
-                INamedTypeSymbol? keyIgnore = start.Compilation.GetTypeByMetadataName(Parser.CacheKeyIgnoreAttribute);
+                KnownTypes known = KnownTypes.For(start.Compilation);
+                INamedTypeSymbol? cacheResult = known.CacheResultAttribute;
+                INamedTypeSymbol? keyIgnore = known.CacheKeyIgnoreAttribute;
                 if (cacheResult is null || keyIgnore is null)
                 {
                     return;
@@ -50,7 +52,7 @@ namespace ResultCache.Generator
             {
                 if (reference.GetSyntax(context.CancellationToken) is MethodDeclarationSyntax syntax)
                 {
-                    foreach (Diagnostic diagnostic in Parser.Parse(method, syntax, attribute, context.Compilation, context.CancellationToken).Diagnostics)
+                    foreach (Diagnostic diagnostic in Parser.Validate(method, syntax, attribute, context.Compilation, context.CancellationToken))
                     {
                         context.ReportDiagnostic(diagnostic);
                     }

@@ -15,10 +15,10 @@ namespace ResultCache.Generator
         {
             IncrementalValuesProvider<CachedMethodModel> methods = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
-                    Parser.CacheResultAttribute,
+                    GeneratorInfo.CacheResultAttribute,
                     predicate: static (node, _) => node is MethodDeclarationSyntax,
                     transform: static (ctx, ct) => Parser.Parse(
-                        (IMethodSymbol)ctx.TargetSymbol, (MethodDeclarationSyntax)ctx.TargetNode, ctx.Attributes[0], ctx.SemanticModel.Compilation, ct).Method)
+                        (IMethodSymbol)ctx.TargetSymbol, (MethodDeclarationSyntax)ctx.TargetNode, ctx.Attributes[0], ctx.SemanticModel.Compilation, ct))
                 .WithTrackingName(TrackingNames.Parse)
                 .Where(static method => method is not null)
                 .Select(static (method, _) => method!)

@@ -6,7 +6,6 @@ namespace ResultCache.Generator
     internal static class Diagnostics
     {
         private const string Category = "ResultCache";
-        private const string HelpLink = "docs/diagnostics.md#";
 
         public static readonly DiagnosticDescriptor NotPartial = Error(
             "RC0001", "[CacheResult] needs a partial method declaration",
@@ -82,6 +81,6 @@ namespace ResultCache.Generator
             Create(id, title, message, DiagnosticSeverity.Warning);
 
         private static DiagnosticDescriptor Create(string id, string title, string message, DiagnosticSeverity severity) =>
-            new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: HelpLink + id.ToLowerInvariant());
+            new(id, title, message, Category, severity, isEnabledByDefault: true, helpLinkUri: GeneratorInfo.DiagnosticsHelp + id.ToLowerInvariant());
     }
 }

@@ -1,16 +1,18 @@
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.CodeAnalysis.CSharp;
 using ResultCache.Generator.Helpers;
 using ResultCache.Generator.Model;
 
 namespace ResultCache.Generator
 {
-    /// <summary>Turns a <see cref="CachedMethodModel"/> into the partial method's implementation.</summary>
+    /// <summary>Turns a <see cref="CachedMethodModel"/> into the partial method's implementation: every expression is built here.</summary>
     internal static class Emitter
     {
+        private const string DefaultStore = "global::ResultCache.CacheStore.Default";
+
         private static readonly string s_generatedCode =
-            "[global::System.CodeDom.Compiler.GeneratedCode(\"ResultCache.Generator\", \"" +
-            typeof(Emitter).Assembly.GetName().Version.ToString(3) + "\")]";
+            "[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorInfo.Name + "\", \"" + GeneratorInfo.Version + "\")]";
 
         public static string Emit(CachedMethodModel method)
         {
@@ -27,16 +29,17 @@ namespace ResultCache.Generator
             {
                 // Pointers in the signature need an unsafe context; this part of the innermost type provides it.
                 bool innermost = i == types.Length - 1;
-                writer.OpenBlock((innermost && method.UsesPointers ? "unsafe " : string.Empty) + "partial " + types[i].Keyword + " " + types[i].NameWithTypeParameters);
+                writer.OpenBlock((innermost && method.UsesPointers ? "unsafe " : string.Empty) + "partial " + types[i].Keyword + " " +
+                    types[i].Name + TypeParameterList(types[i].TypeParameters));
             }
 
-            if (method.StubForError is null)
+            if (method.HasError)
             {
-                WriteCachedMethod(writer, method);
+                WriteStub(writer, method);
             }
             else
             {
-                WriteStub(writer, method);
+                WriteCachedMethod(writer, method);
             }
 
             for (int i = 0; i < types.Length; i++)
@@ -52,111 +55,161 @@ namespace ResultCache.Generator
 
         private static void WriteCachedMethod(SourceWriter writer, CachedMethodModel method)
         {
-            string field = "__cache_" + method.Name + "_" + method.Signature;
-            string json = method.SerializerContext is null
-                ? "global::ResultCache.CacheJson.Reflection<" + method.ResultType + ">()"
-                : "global::ResultCache.CacheJson.From<" + method.ResultType + ">(" + method.SerializerContext + ".Default)";
+            var names = new Names(method);
+            WriteField(writer, method, names);
 
-            writer.Line("private static readonly global::ResultCache.CachedMethod<" + method.ResultType + "> " + field + " = new(");
-            writer.Line("    " + method.KeyNameExpression + ", \"" + method.Signature + "\", ttlSeconds: " + method.TtlSeconds +
-                ", cacheNulls: " + (method.CacheNulls ? "true" : "false") + ",");
-            writer.Line("    " + json + ")" + Options(method) + ";");
             writer.Line();
             writer.Line(s_generatedCode);
             writer.OpenBlock(Declaration(method));
-            writer.Line("var __store = " + method.StoreExpression + ";");
-            WriteKey(writer, method);
             if (method.Tags.Count > 0)
             {
                 WriteTags(writer, method);
             }
-
+            string cancellation = method.Shape != ReturnShape.Sync && method.CancellationTokenParameter is { } token ? ", " + Identifier(token) : string.Empty;
             (string state, string core) = StateAndCore(method);
-            string invoke = method.Shape switch
-            {
-                ReturnShape.Task => "InvokeAsync",
-                ReturnShape.ValueTask => "InvokeValueAsync",
-                _ => "Invoke",
-            };
-            string cancellation = method.Shape != ReturnShape.Sync && method.CancellationTokenParameter is { } token ? ", " + token : string.Empty;
-            writer.Line("return " + field + "." + invoke + "(");
-            writer.Line("    __store,");
-            writer.Line("    " + field + ".Key(ref __key" + (method.Tags.Count == 0 ? string.Empty : ", __tags") + "),");
+            writer.Line("return " + names.Field + "." + Invoke(method.Shape) + "(");
+            writer.Line("    " + Store(method) + ",");
+            writer.Line("    " + KeyCall(method, names, method.Tags.Count > 0 ? "__tags" : null) + ",");
             writer.Line("    " + state + ",");
             writer.Line("    " + core + cancellation + ");");
             writer.CloseBlock();
 
-            if (method.InvalidatorModifiers is not null)
+            if (method.EmitInvalidator)
             {
                 writer.Line();
-                WriteInvalidator(writer, method, field);
+                WriteInvalidator(writer, method, names);
+            }
+            if (HasKeyParts(method))
+            {
+                writer.Line();
+                WriteKeyMethod(writer, method, names);
             }
         }
 
-        private static string Options(CachedMethodModel method)
+        // Every argument named, and only the options that differ from the runtime's defaults.
+        private static void WriteField(SourceWriter writer, CachedMethodModel method, Names names)
         {
-            var options = new List<string>();
+            var arguments = new List<string>
+            {
+                "name: " + KeyNameExpression(method),
+                "signature: " + Literal(method.Signature),
+                "ttlSeconds: " + method.TtlSeconds,
+                "json: " + (method.SerializerContext is null
+                    ? "global::ResultCache.CacheJson.Reflection<" + method.ResultType + ">()"
+                    : "global::ResultCache.CacheJson.From<" + method.ResultType + ">(" + method.SerializerContext + ".Default)"),
+            };
+            if (method.CacheNulls)
+            {
+                arguments.Add("cacheNulls: true");
+            }
             if (method.TtlJitterPercent > 0)
             {
-                options.Add("TtlJitterPercent = " + method.TtlJitterPercent);
+                arguments.Add("ttlJitterPercent: " + method.TtlJitterPercent);
             }
             if (method.FailSafeSeconds > 0)
             {
-                options.Add("FailSafe = global::System.TimeSpan.FromSeconds(" + method.FailSafeSeconds + ")");
+                arguments.Add("failSafeSeconds: " + method.FailSafeSeconds);
             }
-            return options.Count == 0 ? string.Empty : " { " + string.Join(", ", options) + " }";
+            writer.Line("private static readonly global::ResultCache.CachedMethod<" + method.ResultType + "> " + names.Field + " = new(");
+            for (int i = 0; i < arguments.Count; i++)
+            {
+                writer.Line("    " + arguments[i] + (i == arguments.Count - 1 ? ");" : ","));
+            }
         }
 
-        // The companion builds the key with the same encoders, so a changed parameter list breaks its callers at compile time.
-        private static void WriteInvalidator(SourceWriter writer, CachedMethodModel method, string field)
+        // The companion uses the method's key writer, so a changed parameter list breaks its callers at compile time.
+        private static void WriteInvalidator(SourceWriter writer, CachedMethodModel method, Names names)
         {
             bool isAsync = method.Shape != ReturnShape.Sync;
-            string token = method.CancellationTokenParameter ?? "cancellationToken";
-            var parameters = method.Parameters.Where(p => p.Encoding != KeyEncoding.Ignored).Select(p => p.Type + " " + p.Name).ToList();
-            if (isAsync)
+            List<ParameterModel> keyed = KeyParameters(method).ToList();
+            var parameters = keyed.Select(p => p.Modifier + p.Type + " " + Identifier(p.Name)).ToList();
+            string token = Identifier(method.CancellationTokenParameter ?? "cancellationToken");
+            // A params array must stay last, so a companion that keeps one takes no token after it.
+            bool takesToken = isAsync && !(keyed.Count > 0 && keyed[keyed.Count - 1].Modifier == "params ");
+            if (takesToken)
             {
                 parameters.Add("global::System.Threading.CancellationToken " + token + " = default");
             }
 
+            string modifiers = method.Accessibility + (method.IsStatic ? " static" : string.Empty);
             writer.Line("/// <summary>Removes the cached result of <c>" + method.Name + "</c> for these arguments; the next call runs <c>" + method.Name + "Core</c>.</summary>");
             writer.Line(s_generatedCode);
-            writer.OpenBlock((method.InvalidatorModifiers!.Length == 0 ? string.Empty : method.InvalidatorModifiers + " ") +
+            writer.OpenBlock((modifiers.Trim() + " ").TrimStart() +
                 (isAsync ? "global::System.Threading.Tasks.ValueTask" : "void") + " Invalidate" + method.Name + "(" + string.Join(", ", parameters) + ")");
-            writer.Line("var __store = " + method.StoreExpression + ";");
-            WriteKey(writer, method);
+            string store = method.Store == StoreSource.Default ? DefaultStore : "(" + Store(method) + ")";
             writer.Line(isAsync
-                ? "return __store.InvalidateAsync(" + field + ", " + field + ".Key(ref __key), " + token + ");"
-                : "__store.Invalidate(" + field + ", " + field + ".Key(ref __key));");
+                ? "return " + store + ".InvalidateAsync(" + names.Field + ", " + KeyCall(method, names, tags: null) + (takesToken ? ", " + token : string.Empty) + ");"
+                : store + ".Invalidate(" + names.Field + ", " + KeyCall(method, names, tags: null) + ");");
             writer.CloseBlock();
         }
 
-        private static void WriteKey(SourceWriter writer, CachedMethodModel method)
+        // One writer of the key for the method and its companion: the receiver (for an ICacheKey type), then each key argument.
+        private static void WriteKeyMethod(SourceWriter writer, CachedMethodModel method, Names names)
         {
+            var parameters = KeyParameters(method).Select(p => p.Type + " " + Identifier(p.Name)).ToList();
+            parameters.Add("global::ResultCache.CacheTags __tags = default");
+            writer.Line("// The key of one call, for " + method.Name + " and its invalidator alike.");
+            writer.OpenBlock("private " + (method.IsStatic || !method.ReceiverInKey ? "static " : string.Empty) +
+                "global::ResultCache.CacheKey " + names.KeyMethod + "(" + string.Join(", ", parameters) + ")");
             writer.Line("var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);");
             if (method.ReceiverInKey)
             {
                 writer.Line("__key.WriteCacheKey(this);");
             }
-            foreach (ParameterModel parameter in method.Parameters)
+            foreach (ParameterModel parameter in KeyParameters(method))
             {
-                WriteKeyPart(writer, parameter, method.SerializerContext);
+                string name = Identifier(parameter.Name);
+                if (!parameter.IsCollection)
+                {
+                    writer.Line(WriteCall(parameter.Encoding, name, method.SerializerContext) + ";");
+                    continue;
+                }
+                writer.OpenBlock("if (__key.WriteCount(" + name + "))");
+                writer.OpenBlock("foreach (var __item in " + name + ")");
+                writer.Line(WriteCall(parameter.Encoding, "__item", method.SerializerContext) + ";");
+                writer.CloseBlock();
+                writer.CloseBlock();
             }
+            writer.Line("return " + names.Field + ".Key(ref __key, __tags);");
+            writer.CloseBlock();
         }
 
-        // Tags are interpolated strings that ResultCache.CacheTag formats with the invariant culture and hashes.
+        private static string KeyCall(CachedMethodModel method, Names names, string? tags)
+        {
+            if (!HasKeyParts(method))
+            {
+                return names.Field + ".Key(" + tags + ")"; // nothing to write, so no buffer
+            }
+            IEnumerable<string> arguments = KeyParameters(method).Select(p => Identifier(p.Name));
+            return names.KeyMethod + "(" + string.Join(", ", tags is null ? arguments : arguments.Concat(new[] { tags })) + ")";
+        }
+
+        private static bool HasKeyParts(CachedMethodModel method) => method.ReceiverInKey || KeyParameters(method).Any();
+
+        private static IEnumerable<ParameterModel> KeyParameters(CachedMethodModel method) =>
+            method.Parameters.Where(p => p.Encoding != KeyEncoding.Ignored);
+
+        // Tags are formatted by ResultCache.CacheTag with the invariant culture and hashed; a tag without placeholders stays a constant.
         private static void WriteTags(SourceWriter writer, CachedMethodModel method)
         {
-            if (method.Tags.Count == 1)
-            {
-                writer.Line("var __tags = new global::ResultCache.CacheTags(" + method.Tags.First() + ");");
-                return;
-            }
+            string[] tags = method.Tags.Select(TagExpression).ToArray();
             writer.Line("var __tags = new global::ResultCache.CacheTags(");
-            string[] tags = method.Tags.ToArray();
             for (int i = 0; i < tags.Length; i++)
             {
                 writer.Line("    global::ResultCache.CacheTags.Hash(" + tags[i] + ")" + (i == tags.Length - 1 ? ");" : ","));
             }
+        }
+
+        private static string TagExpression(TagModel tag)
+        {
+            if (tag.Parts.All(p => p.Parameter is null))
+            {
+                return Literal(string.Concat(tag.Parts.Select(p => p.Text)));
+            }
+            string template = string.Concat(tag.Parts.Select(p => p.Parameter is null
+                ? p.Text.Replace("{", "{{").Replace("}", "}}")
+                : "{" + Identifier(p.Parameter) + p.Format + "}"));
+            return "$" + Literal(template);
         }
 
         // A method with an error still gets a body, so the compiler adds no "partial method has no
@@ -166,27 +219,38 @@ namespace ResultCache.Generator
             writer.Line(s_generatedCode);
             writer.Line(Declaration(method) + " =>");
             writer.Line("    throw new global::System.InvalidOperationException(\"This [CacheResult] method has compile error " +
-                method.StubForError + "; fix it to get the cached implementation.\");");
+                method.ErrorId + "; fix it to get the cached implementation.\");");
         }
 
         private static string Declaration(CachedMethodModel method) =>
-            method.Modifiers + " " + method.ReturnType + " " + method.Name + method.TypeParameters + "(" +
-            string.Join(", ", method.Parameters.Select(p => p.Modifier + p.Type + " " + p.Name)) + ")" + method.Constraints;
+            method.Modifiers + " " + method.ReturnType + " " + method.Name +
+            TypeParameterList(method.TypeParameters.Select(t => t.Name)) + "(" +
+            string.Join(", ", method.Parameters.Select(p => p.Modifier + p.Type + " " + Identifier(p.Name))) + ")" +
+            string.Concat(method.TypeParameters.Where(t => t.Constraints.Count > 0).Select(t => " where " + t.Name + " : " + string.Join(", ", t.Constraints)));
 
-        private static void WriteKeyPart(SourceWriter writer, ParameterModel parameter, string? jsonContext)
+        private static string TypeParameterList(IEnumerable<string> names)
         {
-            if (parameter.Encoding == KeyEncoding.Ignored)
-            {
-                return;
-            }
-            if (!parameter.IsCollection)
-            {
-                writer.Line(WriteCall(parameter.Encoding, parameter.Name, jsonContext) + ";");
-                return;
-            }
-            writer.Line("if (__key.WriteCount(" + parameter.Name + ")) foreach (var __item in " +
-                parameter.Name + "!) " + WriteCall(parameter.Encoding, "__item", jsonContext) + ";");
+            string list = string.Join(", ", names);
+            return list.Length == 0 ? string.Empty : "<" + list + ">";
         }
+
+        private static string Store(CachedMethodModel method) => method.Store switch
+        {
+            StoreSource.InstanceMember => "this.CacheStore ?? " + DefaultStore,
+            StoreSource.StaticMember => "CacheStore ?? " + DefaultStore,
+            _ => DefaultStore,
+        };
+
+        private static string Invoke(ReturnShape shape) => shape switch
+        {
+            ReturnShape.Task => "InvokeAsync",
+            ReturnShape.ValueTask => "InvokeValueAsync",
+            _ => "Invoke",
+        };
+
+        // "Ns.Outer<" + typeof(T) + ">.Method": each type parameter is the closed type at run time.
+        private static string KeyNameExpression(CachedMethodModel method) =>
+            string.Join(" + ", method.KeyName.Select(part => part.IsTypeParameter ? "typeof(" + part.Text + ")" : Literal(part.Text)));
 
         private static string WriteCall(KeyEncoding encoding, string value, string? jsonContext) => encoding switch
         {
@@ -196,31 +260,57 @@ namespace ResultCache.Generator
             _ => "__key.Write(" + value + ")",
         };
 
-        // Everything ...Core needs travels in one value (a tuple when there are several), and the
-        // lambda is static, so a call allocates no closure.
+        // Everything ...Core needs travels in one value, a named tuple when there are several, and the lambda is
+        // static, so a call allocates no closure. The receiver travels too: the cached path and every fallback run
+        // ...Core on that one receiver.
         private static (string State, string Core) StateAndCore(CachedMethodModel method)
         {
-            var values = new List<string>();
+            string coreName = method.Name + "Core";
+            var values = method.Parameters.Select(p => (Element: TupleElement(p.Name, method), Value: Identifier(p.Name))).ToList();
             if (!method.IsStatic)
             {
-                values.Add("this");
+                values.Insert(0, (Element: method.Parameters.Any(p => p.Name == "self") ? "__self" : "self", Value: "this"));
             }
-            values.AddRange(method.Parameters.Select(p => p.Name));
-
-            string coreName = method.Name + "Core";
             switch (values.Count)
             {
                 case 0:
                     return ("(object?)null", "static _ => " + coreName + "()");
                 case 1 when method.IsStatic:
-                    return (values[0], "static __s => " + coreName + "(__s)");
+                    return (values[0].Value, "static __s => " + coreName + "(__s)");
                 case 1:
                     return ("this", "static __s => __s." + coreName + "()");
             }
-            IEnumerable<string> items = Enumerable.Range(1, values.Count).Select(i => "__s.Item" + i);
-            string target = method.IsStatic ? coreName : items.First() + "." + coreName;
-            IEnumerable<string> arguments = method.IsStatic ? items : items.Skip(1);
-            return ("(" + string.Join(", ", values) + ")", "static __s => " + target + "(" + string.Join(", ", arguments) + ")");
+            string state = "(" + string.Join(", ", values.Select(v => v.Element == v.Value ? v.Value : v.Element + ": " + v.Value)) + ")";
+            IEnumerable<string> arguments = values.Skip(method.IsStatic ? 0 : 1).Select(v => "__s." + v.Element);
+            string target = method.IsStatic ? coreName : "__s." + values[0].Element + "." + coreName;
+            return (state, "static __s => " + target + "(" + string.Join(", ", arguments) + ")");
+        }
+
+        // A tuple element takes the parameter's name, unless a tuple member already has it (Item1, Rest, ToString...).
+        private static string TupleElement(string name, CachedMethodModel method)
+        {
+            bool reserved = name is "Rest" or "ToString" or "GetHashCode" or "Equals" or "GetType" or "CompareTo" or "self" or "__self" ||
+                (name.StartsWith("Item", System.StringComparison.Ordinal) && name.Length > 4 && name.Substring(4).All(char.IsDigit));
+            return reserved ? "__" + name : Identifier(name);
+        }
+
+        private static string Identifier(string name) =>
+            SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) == SyntaxKind.AwaitKeyword ? "@" + name : name;
+
+        private static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
+
+        /// <summary>The generated members' names, with the signature hash, so overloads of one name never collide.</summary>
+        private readonly struct Names
+        {
+            public Names(CachedMethodModel method)
+            {
+                Field = "__cache_" + method.Name + "_" + method.Signature;
+                KeyMethod = "__key_" + method.Name + "_" + method.Signature;
+            }
+
+            public string Field { get; }
+
+            public string KeyMethod { get; }
         }
     }
 }

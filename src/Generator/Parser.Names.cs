@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
+using ResultCache.Generator.Helpers;
 using ResultCache.Generator.Model;
 
 namespace ResultCache.Generator
@@ -10,11 +10,10 @@ namespace ResultCache.Generator
     /// <summary>Names derived from the method: the readable key part, the containing declarations, the hint name.</summary>
     internal static partial class Parser
     {
-        // "Ns.Outer<T>.Method" with each type parameter replaced by the closed type at run time,
-        // so Outer<int> and Outer<string> never share entries.
-        private static string KeyNameExpression(IMethodSymbol method)
+        // "Ns.Outer<T>.Method", with each type parameter of a containing type as its own part.
+        private static List<KeyNamePart> KeyName(IMethodSymbol method)
         {
-            var parts = new List<string>();
+            var parts = new List<KeyNamePart>();
             var text = new StringBuilder();
             INamespaceSymbol ns = method.ContainingType.ContainingNamespace;
             if (!ns.IsGlobalNamespace)
@@ -30,8 +29,8 @@ namespace ResultCache.Generator
                     for (int i = 0; i < type.TypeParameters.Length; i++)
                     {
                         text.Append(i == 0 ? string.Empty : ",");
-                        parts.Add(Literal(text.ToString()));
-                        parts.Add("typeof(" + type.TypeParameters[i].Name + ")");
+                        parts.Add(new KeyNamePart(text.ToString(), IsTypeParameter: false));
+                        parts.Add(new KeyNamePart(type.TypeParameters[i].Name, IsTypeParameter: true));
                         text.Clear();
                     }
                     text.Append('>');
@@ -39,14 +38,12 @@ namespace ResultCache.Generator
                 text.Append('.');
             }
             text.Append(method.Name);
-            parts.Add(Literal(text.ToString()));
-            return string.Join(" + ", parts.Where(p => p != "\"\""));
+            parts.Add(new KeyNamePart(text.ToString(), IsTypeParameter: false));
+            return parts.Where(p => p.IsTypeParameter || p.Text.Length > 0).ToList();
         }
 
-        private static IEnumerable<ContainingTypeModel> ContainingTypes(INamedTypeSymbol type) =>
-            ContainingTypeChain(type).Select(t => new ContainingTypeModel(
-                Keyword(t),
-                t.TypeParameters.Length == 0 ? t.Name : t.Name + "<" + string.Join(", ", t.TypeParameters.Select(p => p.Name)) + ">"));
+        private static ContainingTypeModel ContainingType(INamedTypeSymbol type) =>
+            new(Keyword(type), type.Name, type.TypeParameters.Select(p => p.Name).ToEquatableArray());
 
         private static IEnumerable<INamedTypeSymbol> ContainingTypeChain(INamedTypeSymbol type)
         {
@@ -73,7 +70,5 @@ namespace ResultCache.Generator
             string type = method.ContainingType.ToDisplayString().Replace("<", "_").Replace(", ", "_").Replace(">", string.Empty);
             return type + "." + method.Name + "." + signature + ".g.cs";
         }
-
-        private static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
     }
 }

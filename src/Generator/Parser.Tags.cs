@@ -2,30 +2,19 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ResultCache.Generator.Helpers;
+using ResultCache.Generator.Model;
+using ResultCache.Generator.Symbols;
 
 namespace ResultCache.Generator
 {
-    /// <summary>Checks <c>[CacheResult(Tags = ...)]</c> and turns each tag into the interpolated string the emitter writes.</summary>
+    /// <summary>Checks <c>[CacheResult(Tags = ...)]</c> and splits each tag into literal text and placeholders.</summary>
     internal static partial class Parser
     {
-        private static readonly HashSet<SpecialType> s_textTypes = new()
+        private static List<TagModel> ParseTags(IMethodSymbol method, AttributeData attribute, KnownTypes known, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
         {
-            SpecialType.System_String, SpecialType.System_Char, SpecialType.System_Boolean,
-            SpecialType.System_SByte, SpecialType.System_Byte, SpecialType.System_Int16, SpecialType.System_UInt16,
-            SpecialType.System_Int32, SpecialType.System_UInt32, SpecialType.System_Int64, SpecialType.System_UInt64,
-            SpecialType.System_Decimal, SpecialType.System_DateTime,
-        };
-
-        private static readonly HashSet<string> s_textTypesByName = new()
-        {
-            "System.Guid", "System.DateTimeOffset", "System.DateOnly", "System.TimeOnly", "System.TimeSpan",
-        };
-
-        private static List<string> ParseTags(IMethodSymbol method, AttributeData attribute, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
-        {
-            var tags = new List<string>();
+            var tags = new List<TagModel>();
             TypedConstant value = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Tags").Value;
             if (value.Kind != TypedConstantKind.Array || value.IsNull)
             {
@@ -34,10 +23,11 @@ namespace ResultCache.Generator
             foreach (TypedConstant item in value.Values)
             {
                 string? tag = item.Value as string;
-                string? problem = tag is null || tag.Length == 0 ? "a tag must not be null or empty" : TagProblem(tag, method);
+                var parts = new List<TagPart>();
+                string? problem = tag is null || tag.Length == 0 ? "a tag must not be null or empty" : SplitTag(tag, method, known, parts);
                 if (problem is null)
                 {
-                    tags.Add("$" + SymbolDisplay.FormatLiteral(tag!, quote: true));
+                    tags.Add(new TagModel(parts.ToEquatableArray()));
                 }
                 else
                 {
@@ -48,26 +38,26 @@ namespace ResultCache.Generator
         }
 
         // A tag is literal text with {parameter} or {parameter:format} placeholders; {{ and }} are literal braces.
-        private static string? TagProblem(string tag, IMethodSymbol method)
+        // Returns what is wrong with it, or null with its parts added to parts.
+        private static string? SplitTag(string tag, IMethodSymbol method, KnownTypes known, List<TagPart> parts)
         {
+            var literal = new System.Text.StringBuilder();
             for (int i = 0; i < tag.Length; i++)
             {
-                if (tag[i] == '}')
+                char c = tag[i];
+                if ((c == '{' || c == '}') && i + 1 < tag.Length && tag[i + 1] == c)
                 {
-                    if (i + 1 < tag.Length && tag[i + 1] == '}')
-                    {
-                        i++;
-                        continue;
-                    }
-                    return "a '}' has no matching '{'; write '}}' for a literal brace";
-                }
-                if (tag[i] != '{')
-                {
+                    literal.Append(c);
+                    i++;
                     continue;
                 }
-                if (i + 1 < tag.Length && tag[i + 1] == '{')
+                if (c == '}')
                 {
-                    i++;
+                    return "a '}' has no matching '{'; write '}}' for a literal brace";
+                }
+                if (c != '{')
+                {
+                    literal.Append(c);
                     continue;
                 }
                 int close = tag.IndexOf('}', i + 1);
@@ -76,30 +66,34 @@ namespace ResultCache.Generator
                     return "a '{' has no matching '}'; write '{{' for a literal brace";
                 }
                 string hole = tag.Substring(i + 1, close - i - 1);
-                string name = hole.Split(':', ',')[0].Trim();
+                int end = hole.IndexOfAny(new[] { ':', ',' });
+                string name = (end < 0 ? hole : hole.Substring(0, end)).Trim();
                 IParameterSymbol? parameter = method.Parameters.FirstOrDefault(p => p.Name == name);
                 if (parameter is null)
                 {
                     return "'{" + name + "}' names no parameter; use one of: " +
                         (method.Parameters.Length == 0 ? "(none)" : string.Join(", ", method.Parameters.Select(p => p.Name)));
                 }
-                if (!HasInvariantText(parameter.Type))
+                if ((known.Scalars.UseOf(parameter.Type) & ScalarUse.Tag) == 0)
                 {
                     return "parameter '" + name + "' is a '" + parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) +
                         "', which has no stable text; use a string, number, bool, char, Guid, date, time or enum parameter";
                 }
+                AddLiteral(parts, literal);
+                parts.Add(new TagPart(string.Empty, name, end < 0 ? null : hole.Substring(end)));
                 i = close;
             }
+            AddLiteral(parts, literal);
             return null;
         }
 
-        private static bool HasInvariantText(ITypeSymbol type)
+        private static void AddLiteral(List<TagPart> parts, System.Text.StringBuilder literal)
         {
-            if (type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable)
+            if (literal.Length > 0)
             {
-                type = nullable.TypeArguments[0];
+                parts.Add(new TagPart(literal.ToString(), Parameter: null, Format: null));
+                literal.Clear();
             }
-            return s_textTypes.Contains(type.SpecialType) || type.TypeKind == TypeKind.Enum || s_textTypesByName.Contains(type.ToDisplayString());
         }
 
         // Points at the offending string in the attribute, or at the attribute when the array is not written inline.

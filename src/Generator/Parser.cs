@@ -6,41 +6,56 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ResultCache.Generator.Helpers;
 using ResultCache.Generator.Model;
+using ResultCache.Generator.Symbols;
 
 namespace ResultCache.Generator
 {
     /// <summary>
-    /// Reads a [CacheResult] method's symbols into a <see cref="CachedMethodModel"/> and the diagnostics of its
-    /// misuse. The generator keeps only the model; the analyzer reports only the diagnostics.
+    /// Reads a [CacheResult] method's symbols. <see cref="Parse"/> gives the generator its model, and does only the
+    /// work the model needs; <see cref="Validate"/> gives the analyzer every diagnostic, including the checks against
+    /// the JSON context, which the generated code does not depend on.
     /// </summary>
     internal static partial class Parser
     {
-        public const string CacheResultAttribute = "ResultCache.CacheResultAttribute";
-        public const string CacheKeyIgnoreAttribute = "ResultCache.CacheKeyIgnoreAttribute";
-        private const string CacheStoreType = "ResultCache.CacheStore";
         private const string StoreMemberName = "CacheStore";
-        private const string GeneratorName = "ResultCache.Generator";
 
         private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-        public static ParseResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
+        /// <summary>The model the generator emits from; null when there is no partial declaration to implement.</summary>
+        public static CachedMethodModel? Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken) =>
+            Read(method, syntax, attribute, KnownTypes.For(compilation), compilation, new List<Diagnostic>(), cancellationToken).Model;
+
+        /// <summary>Every misuse of the method, for the analyzer.</summary>
+        public static List<Diagnostic> Validate(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
         {
             var diagnostics = new List<Diagnostic>();
-            Location nameLocation = syntax.Identifier.GetLocation();
+            KnownTypes known = KnownTypes.For(compilation);
+            (CachedMethodModel? model, INamedTypeSymbol? context) = Read(method, syntax, attribute, known, compilation, diagnostics, cancellationToken);
+            if (model is not null && context is not null)
+            {
+                CheckJson(method, syntax, model, new JsonContext(context, known), diagnostics);
+            }
+            return diagnostics;
+        }
 
-            string? notCacheable = WhyNotCacheable(method);
+        private static (CachedMethodModel? Model, INamedTypeSymbol? JsonContext) Read(
+            IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, KnownTypes known, Compilation compilation,
+            List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            Location nameLocation = syntax.Identifier.GetLocation();
+            string? notCacheable = WhyNotCacheable(method, known);
             if (notCacheable is not null)
             {
                 diagnostics.Add(Diagnostic.Create(Diagnostics.NotCacheable, nameLocation, method.Name, notCacheable));
-                return new ParseResult(null, diagnostics);
+                return (null, null);
             }
             string? notPartial = WhyNotPartialDefinition(method, syntax);
             if (notPartial is not null)
             {
                 // No partial definition to implement, so nothing is emitted: the user's own code stands.
                 diagnostics.Add(Diagnostic.Create(Diagnostics.NotPartial, nameLocation, method.Name, notPartial));
-                return new ParseResult(null, diagnostics);
+                return (null, null);
             }
 
             int ttl = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int seconds ? seconds : 0;
@@ -58,21 +73,16 @@ namespace ResultCache.Generator
                 diagnostics.Add(Diagnostic.Create(Diagnostics.GenericMethod, nameLocation, method.Name));
             }
 
-            (ReturnShape shape, ITypeSymbol? result) = ClassifyReturn(method, compilation);
+            (ReturnShape shape, ITypeSymbol? result) = ClassifyReturn(method, known);
             if (result is null)
             {
                 diagnostics.Add(Diagnostic.Create(Diagnostics.UnsupportedReturn, syntax.ReturnType.GetLocation(), method.Name, method.ReturnType.ToDisplayString()));
             }
 
-            JsonContext? json = FindJsonContext(method, compilation, diagnostics, nameLocation, cancellationToken);
-            if (result is not null && json is not null)
-            {
-                RequireSerializable(json, result, syntax.ReturnType.GetLocation(), method.Name, diagnostics);
-            }
-
-            var parameters = method.Parameters.Select(p => ParseParameter(p, compilation, json, diagnostics)).ToList();
-            List<string> tags = ParseTags(method, attribute, diagnostics, cancellationToken);
-            string? invalidatorModifiers = InvalidatorModifiers(method, syntax, parameters, nameLocation, diagnostics);
+            INamedTypeSymbol? json = FindJsonContext(method, compilation, known, diagnostics, nameLocation, cancellationToken);
+            var parameters = method.Parameters.Select(p => ParseParameter(p, known, json is not null, diagnostics)).ToList();
+            List<TagModel> tags = ParseTags(method, attribute, known, diagnostics, cancellationToken);
+            bool emitInvalidator = !InvalidatorTaken(method, parameters, known, nameLocation, diagnostics);
 
             if (!method.IsGenericMethod && !HasMatchingCore(method))
             {
@@ -83,54 +93,55 @@ namespace ResultCache.Generator
             string signature = StableHash.Hex32(
                 method.ReturnType.ToDisplayString(s_typeFormat) + "(" +
                 string.Join(",", method.Parameters.Select((p, i) => p.Type.ToDisplayString(s_typeFormat) + ":" + parameters[i].Encoding)) + ")");
+            // With an error, a throwing body is emitted anyway, so the user sees our diagnostic and not CS8795 beside it.
+            Diagnostic? error = diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
 
             var model = new CachedMethodModel(
                 Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
-                ContainingTypes: ContainingTypes(type).ToEquatableArray(),
+                ContainingTypes: ContainingTypeChain(type).Select(ContainingType).ToEquatableArray(),
                 Modifiers: string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
+                Accessibility: string.Join(" ", syntax.Modifiers.Select(m => m.Text).Where(m => m is "public" or "internal" or "protected" or "private")),
                 Name: method.Name,
-                TypeParameters: method.IsGenericMethod ? "<" + string.Join(", ", method.TypeParameters.Select(t => t.Name)) + ">" : string.Empty,
-                Constraints: Constraints(method),
+                TypeParameters: method.TypeParameters.Select(TypeParameter).ToEquatableArray(),
                 ReturnType: (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : string.Empty) + method.ReturnType.ToDisplayString(s_typeFormat),
                 Shape: shape,
                 ResultType: result?.ToDisplayString(s_typeFormat) ?? "object",
                 IsStatic: method.IsStatic,
                 UsesPointers: method.ReturnType is IPointerTypeSymbol || method.Parameters.Any(p => p.Type is IPointerTypeSymbol),
                 Parameters: parameters.ToEquatableArray(),
-                CancellationTokenParameter: method.Parameters.FirstOrDefault(p => IsCancellationToken(p.Type, compilation))?.Name,
+                CancellationTokenParameter: method.Parameters.FirstOrDefault(p => KnownTypes.Is(p.Type, known.CancellationToken))?.Name,
                 TtlSeconds: ttl,
                 CacheNulls: cacheNulls,
                 TtlJitterPercent: jitter,
                 FailSafeSeconds: failSafe,
-                KeyNameExpression: KeyNameExpression(method),
+                KeyName: KeyName(method).ToEquatableArray(),
                 Signature: signature,
-                SerializerContext: json?.Type.ToDisplayString(s_typeFormat),
-                StoreExpression: StoreExpression(method),
-                ReceiverInKey: !method.IsStatic && Implements(type, CacheKeyInterface),
+                SerializerContext: json?.ToDisplayString(s_typeFormat),
+                Store: StoreOf(method, known),
+                ReceiverInKey: !method.IsStatic && KnownTypes.Implements(type, known.CacheKeyInterface),
                 Tags: tags.ToEquatableArray(),
-                InvalidatorModifiers: invalidatorModifiers,
-                HintName: HintName(method, signature),
-                // With an error, emit a throwing body anyway so the user sees our diagnostic, not CS8795 beside it.
-                StubForError: diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error)?.Id);
-            return new ParseResult(model, diagnostics);
+                EmitInvalidator: emitInvalidator,
+                HasError: error is not null,
+                ErrorId: error?.Id ?? string.Empty,
+                HintName: HintName(method, signature));
+            return (model, json);
         }
 
-        // The companion takes the key parameters, keeps the method's accessibility and static-ness, and is
-        // left out when the user already declared a method with its name and parameters.
-        private static string? InvalidatorModifiers(IMethodSymbol method, MethodDeclarationSyntax syntax, List<ParameterModel> parameters, Location location, List<Diagnostic> diagnostics)
+        // The companion takes the key parameters; it is left out when the user already declared a method with its
+        // name and parameters.
+        private static bool InvalidatorTaken(IMethodSymbol method, List<ParameterModel> parameters, KnownTypes known, Location location, List<Diagnostic> diagnostics)
         {
             string name = "Invalidate" + method.Name;
             var keyed = method.Parameters.Where((_, i) => parameters[i].Encoding != KeyEncoding.Ignored).Select(p => p.Type).ToList();
             bool taken = method.ContainingType.GetMembers(name).OfType<IMethodSymbol>().Any(existing =>
-                !IsOurs(existing) &&
-                existing.Parameters.Where(p => p.Type.ToDisplayString() != "System.Threading.CancellationToken")
+                !IsOurs(existing, known) &&
+                existing.Parameters.Where(p => !KnownTypes.Is(p.Type, known.CancellationToken))
                     .Select(p => p.Type).SequenceEqual(keyed, SymbolEqualityComparer.Default));
             if (taken)
             {
                 diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidatorConflict, location, name, method.Name));
-                return null;
             }
-            return string.Join(" ", syntax.Modifiers.Select(m => m.Text).Where(m => m is "public" or "internal" or "protected" or "private" or "static"));
+            return taken;
         }
 
         private static int IntOption(AttributeData attribute, string name, int min, int max, string fix, IMethodSymbol method, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
@@ -155,7 +166,7 @@ namespace ResultCache.Generator
             return (syntax, (syntax as AttributeSyntax)?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name));
         }
 
-        private static string? WhyNotCacheable(IMethodSymbol method)
+        private static string? WhyNotCacheable(IMethodSymbol method, KnownTypes known)
         {
             if (method.ContainingType.TypeKind == TypeKind.Interface)
             {
@@ -169,7 +180,7 @@ namespace ResultCache.Generator
             {
                 return "extern";
             }
-            if (method.PartialImplementationPart is { } implementation && !IsOurs(implementation))
+            if (method.PartialImplementationPart is { } implementation && !IsOurs(implementation, known))
             {
                 return "already implemented by another partial declaration";
             }
@@ -192,39 +203,35 @@ namespace ResultCache.Generator
             return null;
         }
 
-        // The analyzer sees the generator's own implementation part; it carries [GeneratedCode("ResultCache.Generator")].
-        private static bool IsOurs(IMethodSymbol implementation) =>
+        // The analyzer sees the generator's own implementation part; it carries [GeneratedCode(GeneratorInfo.Name)].
+        private static bool IsOurs(IMethodSymbol implementation, KnownTypes known) =>
             implementation.GetAttributes().Any(a =>
-                a.AttributeClass?.ToDisplayString() == "System.CodeDom.Compiler.GeneratedCodeAttribute" &&
-                a.ConstructorArguments.FirstOrDefault().Value as string == GeneratorName);
+                KnownTypes.Is(a, known.GeneratedCodeAttribute) && a.ConstructorArguments.FirstOrDefault().Value as string == GeneratorInfo.Name);
 
-        private static (ReturnShape Shape, ITypeSymbol? Result) ClassifyReturn(IMethodSymbol method, Compilation compilation)
+        private static (ReturnShape Shape, ITypeSymbol? Result) ClassifyReturn(IMethodSymbol method, KnownTypes known)
         {
             ITypeSymbol type = method.ReturnType;
             if (method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly ||
-                type is IPointerTypeSymbol or IFunctionPointerTypeSymbol || type.TypeKind == TypeKind.Dynamic || type.IsRefLikeType)
+                type is IPointerTypeSymbol or IFunctionPointerTypeSymbol || type.TypeKind == TypeKind.Dynamic || type.IsRefLikeType ||
+                KnownTypes.Is(type, known.Task) || KnownTypes.Is(type, known.ValueTask))
             {
                 return (ReturnShape.Sync, null);
             }
             if (type is INamedTypeSymbol { IsGenericType: true } named)
             {
                 INamedTypeSymbol definition = named.ConstructedFrom;
-                if (Is(definition, compilation, "System.Threading.Tasks.Task`1"))
+                if (KnownTypes.Is(definition, known.TaskOfT))
                 {
                     return (ReturnShape.Task, named.TypeArguments[0]);
                 }
-                if (Is(definition, compilation, "System.Threading.Tasks.ValueTask`1"))
+                if (KnownTypes.Is(definition, known.ValueTaskOfT))
                 {
                     return (ReturnShape.ValueTask, named.TypeArguments[0]);
                 }
-                if (Is(definition, compilation, "System.Collections.Generic.IAsyncEnumerable`1"))
+                if (KnownTypes.Is(definition, known.AsyncEnumerable))
                 {
                     return (ReturnShape.Sync, null);
                 }
-            }
-            if (Is(type, compilation, "System.Threading.Tasks.Task") || Is(type, compilation, "System.Threading.Tasks.ValueTask"))
-            {
-                return (ReturnShape.Sync, null);
             }
             return (ReturnShape.Sync, type);
         }
@@ -242,45 +249,36 @@ namespace ResultCache.Generator
             string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + " " + p.Name)) + ")";
 
         // A stub for a generic method must repeat the constraints of the declaration.
-        private static string Constraints(IMethodSymbol method)
+        private static TypeParameterModel TypeParameter(ITypeParameterSymbol parameter)
         {
-            string list = string.Empty;
-            foreach (ITypeParameterSymbol parameter in method.TypeParameters)
+            var constraints = new List<string>();
+            if (parameter.HasReferenceTypeConstraint)
             {
-                var constraints = new List<string>();
-                if (parameter.HasReferenceTypeConstraint)
-                {
-                    constraints.Add(parameter.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
-                }
-                if (parameter.HasUnmanagedTypeConstraint)
-                {
-                    constraints.Add("unmanaged");
-                }
-                else if (parameter.HasValueTypeConstraint)
-                {
-                    constraints.Add("struct");
-                }
-                if (parameter.HasNotNullConstraint)
-                {
-                    constraints.Add("notnull");
-                }
-                constraints.AddRange(parameter.ConstraintTypes.Select(t => t.ToDisplayString(s_typeFormat)));
-                if (parameter.HasConstructorConstraint)
-                {
-                    constraints.Add("new()");
-                }
-                if (constraints.Count > 0)
-                {
-                    list += " where " + parameter.Name + " : " + string.Join(", ", constraints);
-                }
+                constraints.Add(parameter.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
             }
-            return list;
+            if (parameter.HasUnmanagedTypeConstraint)
+            {
+                constraints.Add("unmanaged");
+            }
+            else if (parameter.HasValueTypeConstraint)
+            {
+                constraints.Add("struct");
+            }
+            if (parameter.HasNotNullConstraint)
+            {
+                constraints.Add("notnull");
+            }
+            constraints.AddRange(parameter.ConstraintTypes.Select(t => t.ToDisplayString(s_typeFormat)));
+            if (parameter.HasConstructorConstraint)
+            {
+                constraints.Add("new()");
+            }
+            return new TypeParameterModel(parameter.Name, constraints.ToEquatableArray());
         }
 
         // A CacheStore field or property of the type (or a base type) is the type's own store; the DI hook.
-        private static string StoreExpression(IMethodSymbol method)
+        private static StoreSource StoreOf(IMethodSymbol method, KnownTypes known)
         {
-            const string fallback = "global::ResultCache.CacheStore.Default";
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.BaseType)
             {
                 foreach (ISymbol member in type.GetMembers(StoreMemberName))
@@ -291,51 +289,21 @@ namespace ResultCache.Generator
                         IFieldSymbol field => field.Type,
                         _ => null,
                     };
-                    if (memberType is null || !InheritsFrom(memberType, CacheStoreType))
+                    if (memberType is null || !KnownTypes.InheritsFrom(memberType, known.CacheStore))
                     {
                         continue;
                     }
                     if (member.IsStatic)
                     {
-                        return StoreMemberName + " ?? " + fallback;
+                        return StoreSource.StaticMember;
                     }
                     if (!method.IsStatic)
                     {
-                        return "this." + StoreMemberName + " ?? " + fallback;
+                        return StoreSource.InstanceMember;
                     }
                 }
             }
-            return fallback;
+            return StoreSource.Default;
         }
-
-        private static bool Is(ITypeSymbol type, Compilation compilation, string metadataName) =>
-            SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName(metadataName));
-
-        private static bool IsCancellationToken(ITypeSymbol type, Compilation compilation) =>
-            Is(type, compilation, "System.Threading.CancellationToken");
-
-        private static bool Implements(ITypeSymbol type, string interfaceName) =>
-            type.AllInterfaces.Any(i => i.ToDisplayString() == interfaceName) ||
-            (type is ITypeParameterSymbol parameter && parameter.ConstraintTypes.Any(c => c.ToDisplayString() == interfaceName || Implements(c, interfaceName)));
-
-        private static bool InheritsFrom(ITypeSymbol type, string baseName)
-        {
-            for (ITypeSymbol? current = type; current is not null; current = current.BaseType)
-            {
-                if (current.ToDisplayString() == baseName)
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /// <summary>What the parser made of one method. Not a pipeline value: the generator keeps only <see cref="Method"/>.</summary>
-    internal sealed class ParseResult(CachedMethodModel? method, List<Diagnostic> diagnostics)
-    {
-        public CachedMethodModel? Method { get; } = method;
-
-        public List<Diagnostic> Diagnostics { get; } = diagnostics;
     }
 }

@@ -95,12 +95,17 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
-    public void Every_diagnostic_has_a_help_link_to_its_anchor_and_a_documented_section()
+    public void Every_diagnostic_has_an_absolute_help_link_to_its_anchor_and_a_documented_section()
     {
         string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
+        // The project URL comes from Directory.Build.props, the one place it is named.
+        string props = File.ReadAllText(Path.Combine(RepositoryRoot(), "Directory.Build.props"));
+        string projectUrl = System.Text.RegularExpressions.Regex.Match(props, "<PackageProjectUrl>(.+)</PackageProjectUrl>").Groups[1].Value;
+        Assert.StartsWith("https://", projectUrl);
         foreach (DiagnosticDescriptor descriptor in Diagnostics.All)
         {
-            Assert.Equal("docs/diagnostics.md#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
+            Assert.Equal(projectUrl + "/blob/main/docs/diagnostics.md#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
+            Assert.True(Uri.TryCreate(descriptor.HelpLinkUri, UriKind.Absolute, out _), descriptor.HelpLinkUri);
             Assert.Contains("## " + descriptor.Id, docs);
         }
         Assert.Equal(Diagnostics.All.Length, Diagnostics.All.Select(d => d.Id).Distinct().Count());

@@ -111,7 +111,7 @@ public sealed class InvalidationTests
     public async Task Tag_invalidation_does_the_same_work_for_one_entry_and_for_100_000(string kind)
     {
         await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, _time, _log);
-        var method = new CachedMethod<int>("Tests.Bulk", "00000000", 300, cacheNulls: false, CacheJson.From<int>(TestJson.Default));
+        var method = new CachedMethod<int>("Tests.Bulk", "00000000", 300, CacheJson.From<int>(TestJson.Default));
         CacheTags Tags() => new($"bulk:{kind}");
 
         var costs = new List<long>();

@@ -10,17 +10,26 @@ namespace ResultCache.Generator.Model
         ValueTask,
     }
 
+    /// <summary>Where the method's store comes from: a <c>CacheStore</c> member of its type, or the process default.</summary>
+    internal enum StoreSource
+    {
+        Default,
+        StaticMember,
+        InstanceMember,
+    }
+
     /// <summary>
-    /// Everything the emitter needs about one cached method: strings, bools and enums only, so the pipeline caches.
-    /// <see cref="Tags"/> are C# interpolated strings; <see cref="InvalidatorModifiers"/> is null when no Invalidate companion is emitted.
+    /// The facts about one cached method that the emitter needs: names, types as written, and choices as enums and
+    /// flags. No C# expression is built here; <see cref="Emitter"/> builds them all. Only equatable values, so the
+    /// generator's pipeline caches.
     /// </summary>
     internal sealed record CachedMethodModel(
         string? Namespace,
         EquatableArray<ContainingTypeModel> ContainingTypes,
         string Modifiers,
+        string Accessibility,
         string Name,
-        string TypeParameters,
-        string Constraints,
+        EquatableArray<TypeParameterModel> TypeParameters,
         string ReturnType,
         ReturnShape Shape,
         string ResultType,
@@ -32,13 +41,14 @@ namespace ResultCache.Generator.Model
         bool CacheNulls,
         int TtlJitterPercent,
         int FailSafeSeconds,
-        string KeyNameExpression,
+        EquatableArray<KeyNamePart> KeyName,
         string Signature,
         string? SerializerContext,
-        string StoreExpression,
+        StoreSource Store,
         bool ReceiverInKey,
-        EquatableArray<string> Tags,
-        string? InvalidatorModifiers,
-        string HintName,
-        string? StubForError);
+        EquatableArray<TagModel> Tags,
+        bool EmitInvalidator,
+        bool HasError,
+        string ErrorId,
+        string HintName);
 }

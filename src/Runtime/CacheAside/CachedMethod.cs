@@ -17,27 +17,35 @@ public sealed class CachedMethod<T>
     // One entry per store and key whose read or ...Core is running; removed as soon as it completes. The store is part of
     // the key: two containers (or tenants) with their own stores must never share a result.
     private readonly ConcurrentDictionary<(CacheStore Store, UInt128 Key), Flight<T>> _flights = new();
-    private readonly int _jitterPercent;
+    private readonly UInt128 _emptyArguments;
 
     /// <summary>Describes a cached method.</summary>
     /// <param name="name">The readable method part of the key, such as <c>Shop.Catalog.GetPrice</c>.</param>
     /// <param name="signature">A hash of the parameter and return types, so a changed signature never reads older entries.</param>
     /// <param name="ttlSeconds">How long results stay cached; must be positive.</param>
-    /// <param name="cacheNulls">Whether <see langword="null"/> results are cached.</param>
     /// <param name="json">Serializes results for stores outside the process.</param>
-    public CachedMethod(string name, string signature, int ttlSeconds, bool cacheNulls, JsonTypeInfo<T> json)
+    /// <param name="cacheNulls">Whether <see langword="null"/> results are cached.</param>
+    /// <param name="ttlJitterPercent">Spreads each entry's TTL by up to this many percent either way; 0 (off) to 50.</param>
+    /// <param name="failSafeSeconds">How long past its TTL an entry is kept as a fallback for a failing <c>...Core</c>; 0 is off.</param>
+    public CachedMethod(string name, string signature, int ttlSeconds, JsonTypeInfo<T> json, bool cacheNulls = false, int ttlJitterPercent = 0, int failSafeSeconds = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentException.ThrowIfNullOrEmpty(signature);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ttlSeconds);
         ArgumentNullException.ThrowIfNull(json);
+        ArgumentOutOfRangeException.ThrowIfNegative(ttlJitterPercent);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(ttlJitterPercent, 50);
+        ArgumentOutOfRangeException.ThrowIfNegative(failSafeSeconds);
         Name = name;
         Signature = signature;
         Ttl = TimeSpan.FromSeconds(ttlSeconds);
         CacheNulls = cacheNulls;
         Json = json;
+        TtlJitterPercent = ttlJitterPercent;
+        FailSafe = TimeSpan.FromSeconds(failSafeSeconds);
         KeyPrefix = $"{name}:{signature}:";
         Seed = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(KeyPrefix)));
+        _emptyArguments = XxHash128.HashToUInt128(ReadOnlySpan<byte>.Empty, Seed);
     }
 
     /// <summary>The readable method part of the key.</summary>
@@ -65,22 +73,13 @@ public sealed class CachedMethod<T>
     /// Spreads each entry's TTL by up to this many percent either way, so entries written together do not expire
     /// together. 0 (the default) to 50.
     /// </summary>
-    public int TtlJitterPercent
-    {
-        get => _jitterPercent;
-        init
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 50);
-            _jitterPercent = value;
-        }
-    }
+    public int TtlJitterPercent { get; }
 
     /// <summary>
     /// How long past its TTL an entry is kept as a fallback: when <c>...Core</c> throws, a value at most this stale
     /// is returned instead (and the failure logged). Zero (the default) turns fail-safe off: the exception propagates.
     /// </summary>
-    public TimeSpan FailSafe { get; init; }
+    public TimeSpan FailSafe { get; }
 
     /// <summary>How many keys have a <c>...Core</c> run in flight right now.</summary>
     public int InFlight => _flights.Count;
@@ -88,16 +87,22 @@ public sealed class CachedMethod<T>
     /// <summary>The TTL of one new entry: <see cref="Ttl"/>, spread by <see cref="TtlJitterPercent"/>.</summary>
     public TimeSpan NextTtl()
     {
-        if (_jitterPercent == 0)
+        if (TtlJitterPercent == 0)
         {
             return Ttl;
         }
-        double spread = ((Random.Shared.NextDouble() * 2) - 1) * _jitterPercent / 100;
+        double spread = ((Random.Shared.NextDouble() * 2) - 1) * TtlJitterPercent / 100;
         return TimeSpan.FromMilliseconds(Math.Max(1000, Ttl.TotalMilliseconds * (1 + spread)));
     }
 
     /// <summary>The key of a call from its written arguments, and its tags for a tagged method.</summary>
-    public CacheKey Key(ref CacheKeyWriter arguments, CacheTags tags = default) => new(arguments.ToHash(Seed), tags);
+    public CacheKey Key(ref CacheKeyWriter arguments, CacheTags tags) => new(arguments.ToHash(Seed), tags);
+
+    /// <summary>The key of a call with no key arguments: the hash of an empty <see cref="CacheKeyWriter"/>, computed once.</summary>
+    public CacheKey Key(CacheTags tags) => new(_emptyArguments, tags);
+
+    /// <summary>The key of an untagged call with no key arguments.</summary>
+    public CacheKey Key() => new(_emptyArguments, default);
 
     /// <summary>Cache-aside for a synchronous method.</summary>
     public T Invoke<TState>(CacheStore store, CacheKey key, TState state, Func<TState, T> core)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
@@ -180,13 +181,13 @@ public ref struct CacheKeyWriter
     // here rather than in generated code, so it does not change the caller's nullable flow state.
 
     /// <summary>Writes an array's length (-1 for null); returns whether its items follow.</summary>
-    public bool WriteCount<T>(T[]? items) => WriteCount(items?.Length);
+    public bool WriteCount<T>([NotNullWhen(true)] T[]? items) => WriteCount(items?.Length);
     /// <summary>Writes a list's count (-1 for null); returns whether its items follow.</summary>
-    public bool WriteCount<T>(List<T>? items) => WriteCount(items?.Count);
+    public bool WriteCount<T>([NotNullWhen(true)] List<T>? items) => WriteCount(items?.Count);
     /// <summary>Writes a collection's count (-1 for null); returns whether its items follow.</summary>
-    public bool WriteCount<T>(IReadOnlyCollection<T>? items) => WriteCount(items?.Count);
+    public bool WriteCount<T>([NotNullWhen(true)] IReadOnlyCollection<T>? items) => WriteCount(items?.Count);
     /// <summary>Writes a collection's count (-1 for null); returns whether its items follow.</summary>
-    public bool WriteCount<T>(ICollection<T>? items) => WriteCount(items?.Count);
+    public bool WriteCount<T>([NotNullWhen(true)] ICollection<T>? items) => WriteCount(items?.Count);
 
     private bool WriteCount(int? count)
     {

@@ -5,18 +5,17 @@
 partial class Counter
 {
     private static readonly global::ResultCache.CachedMethod<int> __cache_Twice_42df18fb = new(
-        "Counter.Twice", "42df18fb", ttlSeconds: 5, cacheNulls: false,
-        global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+        name: "Counter.Twice",
+        signature: "42df18fb",
+        ttlSeconds: 5,
+        json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
     [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
     public static partial int Twice(int value)
     {
-        var __store = global::ResultCache.CacheStore.Default;
-        var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-        __key.Write(value);
         return __cache_Twice_42df18fb.Invoke(
-            __store,
-            __cache_Twice_42df18fb.Key(ref __key),
+            global::ResultCache.CacheStore.Default,
+            __key_Twice_42df18fb(value),
             value,
             static __s => TwiceCore(__s));
     }
@@ -25,9 +24,14 @@ partial class Counter
     [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
     public static void InvalidateTwice(int value)
     {
-        var __store = global::ResultCache.CacheStore.Default;
+        global::ResultCache.CacheStore.Default.Invalidate(__cache_Twice_42df18fb, __key_Twice_42df18fb(value));
+    }
+
+    // The key of one call, for Twice and its invalidator alike.
+    private static global::ResultCache.CacheKey __key_Twice_42df18fb(int value, global::ResultCache.CacheTags __tags = default)
+    {
         var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
         __key.Write(value);
-        __store.Invalidate(__cache_Twice_42df18fb, __cache_Twice_42df18fb.Key(ref __key));
+        return __cache_Twice_42df18fb.Key(ref __key, __tags);
     }
 }

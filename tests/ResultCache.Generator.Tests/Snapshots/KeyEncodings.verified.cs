@@ -7,46 +7,66 @@ namespace Shop
     partial class Search
     {
         private static readonly global::ResultCache.CachedMethod<int> __cache_Find_b242e31c = new(
-            "Shop.Search.Find", "b242e31c", ttlSeconds: 60, cacheNulls: false,
-            global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+            name: "Shop.Search.Find",
+            signature: "b242e31c",
+            ttlSeconds: 60,
+            json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial int Find(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, object trace, params string[] tags)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(limit);
-            __key.WriteEnum(color);
-            __key.WriteEnum(maybe);
-            if (__key.WriteCount(ids)) foreach (var __item in ids!) __key.Write(__item);
-            if (__key.WriteCount(names)) foreach (var __item in names!) __key.Write(__item);
-            if (__key.WriteCount(colors)) foreach (var __item in colors!) __key.WriteEnum(__item);
-            __key.WriteJson(query, global::Shop.ShopJson.Default);
-            __key.WriteCacheKey(money);
-            if (__key.WriteCount(tags)) foreach (var __item in tags!) __key.Write(__item);
             return __cache_Find_b242e31c.Invoke(
-                __store,
-                __cache_Find_b242e31c.Key(ref __key),
-                (this, limit, color, maybe, ids, names, colors, query, money, trace, tags),
-                static __s => __s.Item1.FindCore(__s.Item2, __s.Item3, __s.Item4, __s.Item5, __s.Item6, __s.Item7, __s.Item8, __s.Item9, __s.Item10, __s.Item11));
+                global::ResultCache.CacheStore.Default,
+                __key_Find_b242e31c(limit, color, maybe, ids, names, colors, query, money, tags),
+                (self: this, limit, color, maybe, ids, names, colors, query, money, trace, tags),
+                static __s => __s.self.FindCore(__s.limit, __s.color, __s.maybe, __s.ids, __s.names, __s.colors, __s.query, __s.money, __s.trace, __s.tags));
         }
 
         /// <summary>Removes the cached result of <c>Find</c> for these arguments; the next call runs <c>FindCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
-        public void InvalidateFind(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, string[] tags)
+        public void InvalidateFind(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, params string[] tags)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            global::ResultCache.CacheStore.Default.Invalidate(__cache_Find_b242e31c, __key_Find_b242e31c(limit, color, maybe, ids, names, colors, query, money, tags));
+        }
+
+        // The key of one call, for Find and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_Find_b242e31c(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, string[] tags, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(limit);
             __key.WriteEnum(color);
             __key.WriteEnum(maybe);
-            if (__key.WriteCount(ids)) foreach (var __item in ids!) __key.Write(__item);
-            if (__key.WriteCount(names)) foreach (var __item in names!) __key.Write(__item);
-            if (__key.WriteCount(colors)) foreach (var __item in colors!) __key.WriteEnum(__item);
+            if (__key.WriteCount(ids))
+            {
+                foreach (var __item in ids)
+                {
+                    __key.Write(__item);
+                }
+            }
+            if (__key.WriteCount(names))
+            {
+                foreach (var __item in names)
+                {
+                    __key.Write(__item);
+                }
+            }
+            if (__key.WriteCount(colors))
+            {
+                foreach (var __item in colors)
+                {
+                    __key.WriteEnum(__item);
+                }
+            }
             __key.WriteJson(query, global::Shop.ShopJson.Default);
             __key.WriteCacheKey(money);
-            if (__key.WriteCount(tags)) foreach (var __item in tags!) __key.Write(__item);
-            __store.Invalidate(__cache_Find_b242e31c, __cache_Find_b242e31c.Key(ref __key));
+            if (__key.WriteCount(tags))
+            {
+                foreach (var __item in tags)
+                {
+                    __key.Write(__item);
+                }
+            }
+            return __cache_Find_b242e31c.Key(ref __key, __tags);
         }
     }
 }

@@ -9,30 +9,34 @@ namespace Shop
         partial record struct Inner
         {
             private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2a94bce6 = new(
-                "Shop.Outer<" + typeof(T) + ">.Inner.Count", "2a94bce6", ttlSeconds: 10, cacheNulls: false,
-                global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+                name: "Shop.Outer<" + typeof(T) + ">.Inner.Count",
+                signature: "2a94bce6",
+                ttlSeconds: 10,
+                json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             public partial int Count(long id)
             {
-                var __store = global::ResultCache.CacheStore.Default;
-                var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-                __key.Write(id);
                 return __cache_Count_2a94bce6.Invoke(
-                    __store,
-                    __cache_Count_2a94bce6.Key(ref __key),
-                    (this, id),
-                    static __s => __s.Item1.CountCore(__s.Item2));
+                    global::ResultCache.CacheStore.Default,
+                    __key_Count_2a94bce6(id),
+                    (self: this, id),
+                    static __s => __s.self.CountCore(__s.id));
             }
 
             /// <summary>Removes the cached result of <c>Count</c> for these arguments; the next call runs <c>CountCore</c>.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             public void InvalidateCount(long id)
             {
-                var __store = global::ResultCache.CacheStore.Default;
+                global::ResultCache.CacheStore.Default.Invalidate(__cache_Count_2a94bce6, __key_Count_2a94bce6(id));
+            }
+
+            // The key of one call, for Count and its invalidator alike.
+            private static global::ResultCache.CacheKey __key_Count_2a94bce6(long id, global::ResultCache.CacheTags __tags = default)
+            {
                 var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
                 __key.Write(id);
-                __store.Invalidate(__cache_Count_2a94bce6, __cache_Count_2a94bce6.Key(ref __key));
+                return __cache_Count_2a94bce6.Key(ref __key, __tags);
             }
         }
     }
@@ -49,17 +53,17 @@ namespace Shop
         partial record Named<U>
         {
             private static readonly global::ResultCache.CachedMethod<string> __cache_Describe_fb9bef5b = new(
-                "Shop.Outer<" + typeof(T) + ">.Named<" + typeof(U) + ">.Describe", "fb9bef5b", ttlSeconds: 10, cacheNulls: false,
-                global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
+                name: "Shop.Outer<" + typeof(T) + ">.Named<" + typeof(U) + ">.Describe",
+                signature: "fb9bef5b",
+                ttlSeconds: 10,
+                json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
 
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             private partial string Describe()
             {
-                var __store = global::ResultCache.CacheStore.Default;
-                var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
                 return __cache_Describe_fb9bef5b.Invoke(
-                    __store,
-                    __cache_Describe_fb9bef5b.Key(ref __key),
+                    global::ResultCache.CacheStore.Default,
+                    __cache_Describe_fb9bef5b.Key(),
                     this,
                     static __s => __s.DescribeCore());
             }
@@ -68,9 +72,7 @@ namespace Shop
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             private void InvalidateDescribe()
             {
-                var __store = global::ResultCache.CacheStore.Default;
-                var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-                __store.Invalidate(__cache_Describe_fb9bef5b, __cache_Describe_fb9bef5b.Key(ref __key));
+                global::ResultCache.CacheStore.Default.Invalidate(__cache_Describe_fb9bef5b, __cache_Describe_fb9bef5b.Key());
             }
         }
     }

@@ -7,30 +7,34 @@ namespace Plain
     partial class Clock
     {
         private static readonly global::ResultCache.CachedMethod<long> __cache_Ticks_c327a6b0 = new(
-            "Plain.Clock.Ticks", "c327a6b0", ttlSeconds: 1, cacheNulls: false,
-            global::ResultCache.CacheJson.Reflection<long>());
+            name: "Plain.Clock.Ticks",
+            signature: "c327a6b0",
+            ttlSeconds: 1,
+            json: global::ResultCache.CacheJson.Reflection<long>());
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial long Ticks(int id)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(id);
             return __cache_Ticks_c327a6b0.Invoke(
-                __store,
-                __cache_Ticks_c327a6b0.Key(ref __key),
-                (this, id),
-                static __s => __s.Item1.TicksCore(__s.Item2));
+                global::ResultCache.CacheStore.Default,
+                __key_Ticks_c327a6b0(id),
+                (self: this, id),
+                static __s => __s.self.TicksCore(__s.id));
         }
 
         /// <summary>Removes the cached result of <c>Ticks</c> for these arguments; the next call runs <c>TicksCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public void InvalidateTicks(int id)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            global::ResultCache.CacheStore.Default.Invalidate(__cache_Ticks_c327a6b0, __key_Ticks_c327a6b0(id));
+        }
+
+        // The key of one call, for Ticks and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_Ticks_c327a6b0(int id, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
-            __store.Invalidate(__cache_Ticks_c327a6b0, __cache_Ticks_c327a6b0.Key(ref __key));
+            return __cache_Ticks_c327a6b0.Key(ref __key, __tags);
         }
     }
 }

@@ -7,30 +7,34 @@ namespace Shop
     partial class Lookup
     {
         private static readonly global::ResultCache.CachedMethod<string> __cache_Get_310c8b45 = new(
-            "Shop.Lookup.Get", "310c8b45", ttlSeconds: 60, cacheNulls: false,
-            global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
+            name: "Shop.Lookup.Get",
+            signature: "310c8b45",
+            ttlSeconds: 60,
+            json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial string Get(int id)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(id);
             return __cache_Get_310c8b45.Invoke(
-                __store,
-                __cache_Get_310c8b45.Key(ref __key),
-                (this, id),
-                static __s => __s.Item1.GetCore(__s.Item2));
+                global::ResultCache.CacheStore.Default,
+                __key_Get_310c8b45(id),
+                (self: this, id),
+                static __s => __s.self.GetCore(__s.id));
         }
 
         /// <summary>Removes the cached result of <c>Get</c> for these arguments; the next call runs <c>GetCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public void InvalidateGet(int id)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            global::ResultCache.CacheStore.Default.Invalidate(__cache_Get_310c8b45, __key_Get_310c8b45(id));
+        }
+
+        // The key of one call, for Get and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_Get_310c8b45(int id, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
-            __store.Invalidate(__cache_Get_310c8b45, __cache_Get_310c8b45.Key(ref __key));
+            return __cache_Get_310c8b45.Key(ref __key, __tags);
         }
     }
 }
@@ -44,30 +48,34 @@ namespace Shop
     partial class Lookup
     {
         private static readonly global::ResultCache.CachedMethod<string> __cache_Get_9c0d177d = new(
-            "Shop.Lookup.Get", "9c0d177d", ttlSeconds: 60, cacheNulls: false,
-            global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
+            name: "Shop.Lookup.Get",
+            signature: "9c0d177d",
+            ttlSeconds: 60,
+            json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial string Get(string code)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(code);
             return __cache_Get_9c0d177d.Invoke(
-                __store,
-                __cache_Get_9c0d177d.Key(ref __key),
-                (this, code),
-                static __s => __s.Item1.GetCore(__s.Item2));
+                global::ResultCache.CacheStore.Default,
+                __key_Get_9c0d177d(code),
+                (self: this, code),
+                static __s => __s.self.GetCore(__s.code));
         }
 
         /// <summary>Removes the cached result of <c>Get</c> for these arguments; the next call runs <c>GetCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public void InvalidateGet(string code)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            global::ResultCache.CacheStore.Default.Invalidate(__cache_Get_9c0d177d, __key_Get_9c0d177d(code));
+        }
+
+        // The key of one call, for Get and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_Get_9c0d177d(string code, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(code);
-            __store.Invalidate(__cache_Get_9c0d177d, __cache_Get_9c0d177d.Key(ref __key));
+            return __cache_Get_9c0d177d.Key(ref __key, __tags);
         }
     }
 }

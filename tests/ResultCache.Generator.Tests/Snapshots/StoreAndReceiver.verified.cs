@@ -7,32 +7,35 @@ namespace Shop
     partial class TenantCatalog
     {
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product?> __cache_Find_6aa69475 = new(
-            "Shop.TenantCatalog.Find", "6aa69475", ttlSeconds: 120, cacheNulls: false,
-            global::ResultCache.CacheJson.From<global::Shop.Product?>(global::Shop.ShopJson.Default));
+            name: "Shop.TenantCatalog.Find",
+            signature: "6aa69475",
+            ttlSeconds: 120,
+            json: global::ResultCache.CacheJson.From<global::Shop.Product?>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial global::Shop.Product? Find(string sku)
         {
-            var __store = this.CacheStore ?? global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.WriteCacheKey(this);
-            __key.Write(sku);
             return __cache_Find_6aa69475.Invoke(
-                __store,
-                __cache_Find_6aa69475.Key(ref __key),
-                (this, sku),
-                static __s => __s.Item1.FindCore(__s.Item2));
+                this.CacheStore ?? global::ResultCache.CacheStore.Default,
+                __key_Find_6aa69475(sku),
+                (self: this, sku),
+                static __s => __s.self.FindCore(__s.sku));
         }
 
         /// <summary>Removes the cached result of <c>Find</c> for these arguments; the next call runs <c>FindCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public void InvalidateFind(string sku)
         {
-            var __store = this.CacheStore ?? global::ResultCache.CacheStore.Default;
+            (this.CacheStore ?? global::ResultCache.CacheStore.Default).Invalidate(__cache_Find_6aa69475, __key_Find_6aa69475(sku));
+        }
+
+        // The key of one call, for Find and its invalidator alike.
+        private global::ResultCache.CacheKey __key_Find_6aa69475(string sku, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.WriteCacheKey(this);
             __key.Write(sku);
-            __store.Invalidate(__cache_Find_6aa69475, __cache_Find_6aa69475.Key(ref __key));
+            return __cache_Find_6aa69475.Key(ref __key, __tags);
         }
     }
 }

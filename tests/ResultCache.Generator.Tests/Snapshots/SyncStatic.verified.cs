@@ -7,18 +7,17 @@ namespace Shop
     partial class Pricing
     {
         private static readonly global::ResultCache.CachedMethod<int> __cache_Price_1b499c3b = new(
-            "Shop.Pricing.Price", "1b499c3b", ttlSeconds: 60, cacheNulls: false,
-            global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+            name: "Shop.Pricing.Price",
+            signature: "1b499c3b",
+            ttlSeconds: 60,
+            json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         internal static partial int Price(string sku)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(sku);
             return __cache_Price_1b499c3b.Invoke(
-                __store,
-                __cache_Price_1b499c3b.Key(ref __key),
+                global::ResultCache.CacheStore.Default,
+                __key_Price_1b499c3b(sku),
                 sku,
                 static __s => PriceCore(__s));
         }
@@ -27,10 +26,15 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         internal static void InvalidatePrice(string sku)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            global::ResultCache.CacheStore.Default.Invalidate(__cache_Price_1b499c3b, __key_Price_1b499c3b(sku));
+        }
+
+        // The key of one call, for Price and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_Price_1b499c3b(string sku, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(sku);
-            __store.Invalidate(__cache_Price_1b499c3b, __cache_Price_1b499c3b.Key(ref __key));
+            return __cache_Price_1b499c3b.Key(ref __key, __tags);
         }
     }
 }

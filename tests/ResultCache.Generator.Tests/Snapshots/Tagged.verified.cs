@@ -7,39 +7,43 @@ namespace Shop
     partial class Reports
     {
         private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2b673090 = new(
-            "Shop.Reports.Count", "2b673090", ttlSeconds: 60, cacheNulls: false,
-            global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default)) { TtlJitterPercent = 10, FailSafe = global::System.TimeSpan.FromSeconds(600) };
+            name: "Shop.Reports.Count",
+            signature: "2b673090",
+            ttlSeconds: 60,
+            json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default),
+            ttlJitterPercent: 10,
+            failSafeSeconds: 600);
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         internal static partial int Count(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(projectId);
-            __key.Write(day);
-            __key.WriteEnum(region);
             var __tags = new global::ResultCache.CacheTags(
                 global::ResultCache.CacheTags.Hash($"project:{projectId}"),
                 global::ResultCache.CacheTags.Hash($"month:{day:yyyy-MM}"),
                 global::ResultCache.CacheTags.Hash($"region:{region}"),
-                global::ResultCache.CacheTags.Hash($"{{all}}"));
+                global::ResultCache.CacheTags.Hash("{all}"));
             return __cache_Count_2b673090.Invoke(
-                __store,
-                __cache_Count_2b673090.Key(ref __key, __tags),
+                global::ResultCache.CacheStore.Default,
+                __key_Count_2b673090(projectId, day, region, __tags),
                 (projectId, day, region),
-                static __s => CountCore(__s.Item1, __s.Item2, __s.Item3));
+                static __s => CountCore(__s.projectId, __s.day, __s.region));
         }
 
         /// <summary>Removes the cached result of <c>Count</c> for these arguments; the next call runs <c>CountCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         internal static void InvalidateCount(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            global::ResultCache.CacheStore.Default.Invalidate(__cache_Count_2b673090, __key_Count_2b673090(projectId, day, region));
+        }
+
+        // The key of one call, for Count and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_Count_2b673090(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(projectId);
             __key.Write(day);
             __key.WriteEnum(region);
-            __store.Invalidate(__cache_Count_2b673090, __cache_Count_2b673090.Key(ref __key));
+            return __cache_Count_2b673090.Key(ref __key, __tags);
         }
     }
 }
@@ -53,33 +57,37 @@ namespace Shop
     partial class Reports
     {
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product> __cache_GetAsync_0004bde0 = new(
-            "Shop.Reports.GetAsync", "0004bde0", ttlSeconds: 300, cacheNulls: false,
-            global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
+            name: "Shop.Reports.GetAsync",
+            signature: "0004bde0",
+            ttlSeconds: 300,
+            json: global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public static partial global::System.Threading.Tasks.ValueTask<global::Shop.Product> GetAsync(global::System.Guid projectId, global::System.DateOnly day, string traceId)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(projectId);
-            __key.Write(day);
-            var __tags = new global::ResultCache.CacheTags($"project:{projectId}");
+            var __tags = new global::ResultCache.CacheTags(
+                global::ResultCache.CacheTags.Hash($"project:{projectId}"));
             return __cache_GetAsync_0004bde0.InvokeValueAsync(
-                __store,
-                __cache_GetAsync_0004bde0.Key(ref __key, __tags),
+                global::ResultCache.CacheStore.Default,
+                __key_GetAsync_0004bde0(projectId, day, __tags),
                 (projectId, day, traceId),
-                static __s => GetAsyncCore(__s.Item1, __s.Item2, __s.Item3));
+                static __s => GetAsyncCore(__s.projectId, __s.day, __s.traceId));
         }
 
         /// <summary>Removes the cached result of <c>GetAsync</c> for these arguments; the next call runs <c>GetAsyncCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public static global::System.Threading.Tasks.ValueTask InvalidateGetAsync(global::System.Guid projectId, global::System.DateOnly day, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            return global::ResultCache.CacheStore.Default.InvalidateAsync(__cache_GetAsync_0004bde0, __key_GetAsync_0004bde0(projectId, day), cancellationToken);
+        }
+
+        // The key of one call, for GetAsync and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_GetAsync_0004bde0(global::System.Guid projectId, global::System.DateOnly day, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(projectId);
             __key.Write(day);
-            return __store.InvalidateAsync(__cache_GetAsync_0004bde0, __cache_GetAsync_0004bde0.Key(ref __key), cancellationToken);
+            return __cache_GetAsync_0004bde0.Key(ref __key, __tags);
         }
     }
 }

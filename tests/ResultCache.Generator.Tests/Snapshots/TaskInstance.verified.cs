@@ -7,32 +7,35 @@ namespace Shop
     partial class Catalog
     {
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product> __cache_GetProductAsync_0807f17e = new(
-            "Shop.Catalog.GetProductAsync", "0807f17e", ttlSeconds: 300, cacheNulls: false,
-            global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
+            name: "Shop.Catalog.GetProductAsync",
+            signature: "0807f17e",
+            ttlSeconds: 300,
+            json: global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial global::System.Threading.Tasks.Task<global::Shop.Product> GetProductAsync(global::System.Guid id, global::System.DateOnly day, global::System.Threading.CancellationToken ct)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(id);
-            __key.Write(day);
             return __cache_GetProductAsync_0807f17e.InvokeAsync(
-                __store,
-                __cache_GetProductAsync_0807f17e.Key(ref __key),
-                (this, id, day, ct),
-                static __s => __s.Item1.GetProductAsyncCore(__s.Item2, __s.Item3, __s.Item4), ct);
+                global::ResultCache.CacheStore.Default,
+                __key_GetProductAsync_0807f17e(id, day),
+                (self: this, id, day, ct),
+                static __s => __s.self.GetProductAsyncCore(__s.id, __s.day, __s.ct), ct);
         }
 
         /// <summary>Removes the cached result of <c>GetProductAsync</c> for these arguments; the next call runs <c>GetProductAsyncCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public global::System.Threading.Tasks.ValueTask InvalidateGetProductAsync(global::System.Guid id, global::System.DateOnly day, global::System.Threading.CancellationToken ct = default)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            return global::ResultCache.CacheStore.Default.InvalidateAsync(__cache_GetProductAsync_0807f17e, __key_GetProductAsync_0807f17e(id, day), ct);
+        }
+
+        // The key of one call, for GetProductAsync and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_GetProductAsync_0807f17e(global::System.Guid id, global::System.DateOnly day, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
             __key.Write(day);
-            return __store.InvalidateAsync(__cache_GetProductAsync_0807f17e, __cache_GetProductAsync_0807f17e.Key(ref __key), ct);
+            return __cache_GetProductAsync_0807f17e.Key(ref __key, __tags);
         }
     }
 }

@@ -7,30 +7,35 @@ namespace Shop
     partial class Names
     {
         private static readonly global::ResultCache.CachedMethod<string?> __cache_FindName_145049f5 = new(
-            "Shop.Names.FindName", "145049f5", ttlSeconds: 30, cacheNulls: true,
-            global::ResultCache.CacheJson.From<string?>(global::Shop.ShopJson.Default));
+            name: "Shop.Names.FindName",
+            signature: "145049f5",
+            ttlSeconds: 30,
+            json: global::ResultCache.CacheJson.From<string?>(global::Shop.ShopJson.Default),
+            cacheNulls: true);
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial global::System.Threading.Tasks.ValueTask<string?> FindName(int? id)
         {
-            var __store = global::ResultCache.CacheStore.Default;
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
-            __key.Write(id);
             return __cache_FindName_145049f5.InvokeValueAsync(
-                __store,
-                __cache_FindName_145049f5.Key(ref __key),
-                (this, id),
-                static __s => __s.Item1.FindNameCore(__s.Item2));
+                global::ResultCache.CacheStore.Default,
+                __key_FindName_145049f5(id),
+                (self: this, id),
+                static __s => __s.self.FindNameCore(__s.id));
         }
 
         /// <summary>Removes the cached result of <c>FindName</c> for these arguments; the next call runs <c>FindNameCore</c>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public global::System.Threading.Tasks.ValueTask InvalidateFindName(int? id, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            var __store = global::ResultCache.CacheStore.Default;
+            return global::ResultCache.CacheStore.Default.InvalidateAsync(__cache_FindName_145049f5, __key_FindName_145049f5(id), cancellationToken);
+        }
+
+        // The key of one call, for FindName and its invalidator alike.
+        private static global::ResultCache.CacheKey __key_FindName_145049f5(int? id, global::ResultCache.CacheTags __tags = default)
+        {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(id);
-            return __store.InvalidateAsync(__cache_FindName_145049f5, __cache_FindName_145049f5.Key(ref __key), cancellationToken);
+            return __cache_FindName_145049f5.Key(ref __key, __tags);
         }
     }
 }

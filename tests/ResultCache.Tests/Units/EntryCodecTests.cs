@@ -78,8 +78,5 @@ public sealed class EntryCodecTests
     }
 
     private static CachedMethod<Stats> Method(int failSafeSeconds) =>
-        new("Tests.Codec", "00000000", 60, cacheNulls: false, CacheJson.From<Stats>(TestJson.Default))
-        {
-            FailSafe = TimeSpan.FromSeconds(failSafeSeconds),
-        };
+        new("Tests.Codec", "00000000", 60, CacheJson.From<Stats>(TestJson.Default), failSafeSeconds: failSafeSeconds);
 }

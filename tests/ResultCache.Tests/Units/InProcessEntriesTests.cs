@@ -176,5 +176,5 @@ public sealed class InProcessEntriesTests
     // Spread like real key hashes: the sketch and the dictionary see uniformly mixed bits.
     private static CacheKey Key(int key) => new(System.IO.Hashing.XxHash128.HashToUInt128(BitConverter.GetBytes(key)));
 
-    private static CachedMethod<int> Method(string name) => new(name, "00000000", 60, cacheNulls: false, CacheJson.From<int>(TestJson.Default));
+    private static CachedMethod<int> Method(string name) => new(name, "00000000", 60, CacheJson.From<int>(TestJson.Default));
 }
