@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ResultCache.Generator.Tests;
 
@@ -51,6 +52,112 @@ public sealed class IncrementalityTests
         var methodReasons = result.TrackedSteps[TrackingNames.Methods].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
         Assert.Equal(1, methodReasons.Count(r => r == IncrementalStepRunReason.Modified));
         Assert.Equal(2, methodReasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+    }
+
+    private const string TwoContexts = """
+        using System.Text.Json.Serialization;
+
+        namespace Shop;
+
+        [JsonSerializable(typeof(int))]
+        public partial class CountJson : JsonSerializerContext;
+
+        [JsonSerializable(typeof(string))]
+        public partial class NameJson : JsonSerializerContext;
+        """;
+
+    private const string TwoServices = """
+        using ResultCache;
+
+        namespace Shop;
+
+        [CacheSerializer(typeof(CountJson))]
+        public partial class Counts
+        {
+            [CacheResult(60)]
+            public partial int Count(int id);
+
+            private int CountCore(int id) => id;
+        }
+
+        [CacheSerializer(typeof(NameJson))]
+        public partial class Names
+        {
+            [CacheResult(60)]
+            public partial string Name(int id);
+
+            private string NameCore(int id) => "n" + id;
+        }
+        """;
+
+    [Fact]
+    public async Task Editing_a_json_context_re_emits_nothing_and_only_its_methods_get_diagnostics()
+    {
+        CSharpCompilation first = GeneratorHarness.Compile(TwoContexts, TwoServices);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(first);
+
+        // CountJson no longer serializes int: the generated code does not depend on what a context holds, so nothing
+        // is emitted again, and the analyzer (which reads the context) reports the method whose result it served.
+        CSharpCompilation second = first.ReplaceSyntaxTree(first.SyntaxTrees.First(), CSharpSyntaxTree.ParseText(
+            TwoContexts.Replace("[JsonSerializable(typeof(int))]", "[JsonSerializable(typeof(long))]"), GeneratorHarness.ParseOptions));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        Assert.All(result.TrackedSteps[TrackingNames.Methods].SelectMany(s => s.Outputs), output => Assert.True(
+            output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"A method was emitted again: {output.Reason}"));
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            output => Assert.Equal(IncrementalStepRunReason.Cached, output.Reason));
+        ImmutableArray<Diagnostic> diagnostics = await second.WithAnalyzers([new CacheResultAnalyzer()]).GetAnalyzerDiagnosticsAsync();
+        Diagnostic missing = Assert.Single(diagnostics, d => d.Id == "RC0007");
+        Assert.Contains("'Count'", missing.GetMessage());
+    }
+
+    [Fact]
+    public void Editing_a_base_types_CacheStore_member_re_emits_only_the_methods_of_its_derived_types()
+    {
+        const string baseType = """
+            namespace Shop;
+
+            public abstract class ServiceBase
+            {
+                protected ResultCache.CacheStore? CacheStore { get; set; }
+            }
+            """;
+        const string services = """
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Derived : ServiceBase
+            {
+                [CacheResult(60)]
+                public partial int Get(int id);
+
+                private int GetCore(int id) => id;
+            }
+
+            public partial class Standalone
+            {
+                [CacheResult(60)]
+                public partial int Get(int id);
+
+                private int GetCore(int id) => id;
+            }
+            """;
+        CSharpCompilation first = GeneratorHarness.Compile(TestSources.Model, TestSources.AssemblySerializer, baseType, services);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(first);
+
+        // The member becomes static: Derived now reads it without `this.`.
+        SyntaxTree baseTree = first.SyntaxTrees.ElementAt(2);
+        CSharpCompilation second = first.ReplaceSyntaxTree(baseTree, CSharpSyntaxTree.ParseText(
+            baseType.Replace("protected ResultCache.CacheStore?", "protected static ResultCache.CacheStore?"), GeneratorHarness.ParseOptions));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        var reasons = result.TrackedSteps[TrackingNames.Methods].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(1, reasons.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(1, reasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+        string derived = result.GeneratedSources.Single(s => s.HintName.StartsWith("Shop.Derived.", StringComparison.Ordinal)).SourceText.ToString();
+        Assert.Contains("CacheStore ?? global::ResultCache.CacheStore.Default", derived);
+        Assert.DoesNotContain("this.CacheStore", derived);
     }
 
     [Fact]

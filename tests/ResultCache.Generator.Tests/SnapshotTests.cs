@@ -39,6 +39,37 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Companions_keep_params_and_a_method_without_key_arguments_writes_no_key_buffer()
+    {
+        GeneratorRun run = GeneratorHarness.Run(TestSources.Model, TestSources.AssemblySerializer, """
+            using System.Threading.Tasks;
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Totals
+            {
+                [CacheResult(60)]
+                public partial Task<int> SumAsync(params int[] ids);
+
+                private Task<int> SumAsyncCore(params int[] ids) => Task.FromResult(ids.Length);
+
+                [CacheResult(60)]
+                public partial int Version();
+
+                private int VersionCore() => 1;
+            }
+            """);
+
+        Assert.Empty(run.CompilerDiagnostics.Select(d => d.ToString()));
+        string sum = run.Sources.Single(s => s.HintName.Contains(".SumAsync.")).SourceText.ToString();
+        Assert.Contains("ValueTask InvalidateSumAsync(params int[] ids)", sum); // a params array stays last
+        string version = run.Sources.Single(s => s.HintName.Contains(".Version.")).SourceText.ToString();
+        Assert.DoesNotContain("stackalloc", version);
+        Assert.Contains(".Key()", version);
+    }
+
+    [Fact]
     public void Every_generated_file_is_marked_generated_and_fully_qualifies_types()
     {
         GeneratorRun run = GeneratorHarness.Run(Sources(nameof(TestSources.KeyEncodings)));
