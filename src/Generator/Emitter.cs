@@ -131,10 +131,10 @@ namespace ResultCache.Generator
                 parameters.Add("global::System.Threading.CancellationToken " + token + " = default");
             }
 
-            string modifiers = method.Accessibility + (method.IsStatic ? " static" : string.Empty);
+            string modifiers = string.Concat(new[] { method.Accessibility, method.IsStatic ? "static" : string.Empty }.Where(m => m.Length > 0).Select(m => m + " "));
             writer.Line("/// <summary>Removes the cached result of <c>" + method.Name + "</c> for these arguments; the next call runs <c>" + method.Name + "Core</c>.</summary>");
             writer.Line(s_generatedCode);
-            writer.OpenBlock((modifiers.Trim() + " ").TrimStart() +
+            writer.OpenBlock(modifiers +
                 (isAsync ? "global::System.Threading.Tasks.ValueTask" : "void") + " Invalidate" + method.Name + "(" + string.Join(", ", parameters) + ")");
             string store = method.Store == StoreSource.Default ? DefaultStore : "(" + Store(method) + ")";
             writer.Line(isAsync
@@ -266,7 +266,7 @@ namespace ResultCache.Generator
         private static (string State, string Core) StateAndCore(CachedMethodModel method)
         {
             string coreName = method.Name + "Core";
-            var values = method.Parameters.Select(p => (Element: TupleElement(p.Name, method), Value: Identifier(p.Name))).ToList();
+            var values = method.Parameters.Select(p => (Element: TupleElement(p.Name), Value: Identifier(p.Name))).ToList();
             if (!method.IsStatic)
             {
                 values.Insert(0, (Element: method.Parameters.Any(p => p.Name == "self") ? "__self" : "self", Value: "this"));
@@ -287,7 +287,7 @@ namespace ResultCache.Generator
         }
 
         // A tuple element takes the parameter's name, unless a tuple member already has it (Item1, Rest, ToString...).
-        private static string TupleElement(string name, CachedMethodModel method)
+        private static string TupleElement(string name)
         {
             bool reserved = name is "Rest" or "ToString" or "GetHashCode" or "Equals" or "GetType" or "CompareTo" or "self" or "__self" ||
                 (name.StartsWith("Item", System.StringComparison.Ordinal) && name.Length > 4 && name.Substring(4).All(char.IsDigit));

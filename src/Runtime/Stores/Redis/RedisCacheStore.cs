@@ -67,8 +67,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             _evictions = _localTtl is null ? null : new EvictionChannel(_keyPrefix, _entries);
         }
         InProcess = _localTtl is null ? null : _entries;
-        CacheMetrics.Track(this, _keyPrefix);
         _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged);
+        // Last: the gate gauge reads Status from any thread (a metrics scrape), so the store must be whole when it is seen.
+        CacheMetrics.Track(this, _keyPrefix);
     }
 
     /// <summary>Whether calls use Redis now, are served in process, or the store is connecting or probing.</summary>
