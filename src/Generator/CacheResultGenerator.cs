@@ -6,25 +6,32 @@ namespace ResultCache.Generator
 {
     /// <summary>
     /// Writes the body of every partial method marked [CacheResult]: build the key, look up, call ...Core on a
-    /// miss, store. Misuse is reported by <see cref="CacheResultAnalyzer"/>, so this pipeline carries only models.
+    /// miss, store. Misuse is reported by <see cref="CacheResultAnalyzer"/>; this pipeline carries models, and the
+    /// one error a build would otherwise hide (see <see cref="Parser.Parse"/>).
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class CacheResultGenerator : IIncrementalGenerator
     {
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            IncrementalValuesProvider<CachedMethodModel> methods = context.SyntaxProvider
+            IncrementalValuesProvider<ParsedMethod> parsed = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     GeneratorInfo.CacheResultAttribute,
                     predicate: static (node, _) => node is MethodDeclarationSyntax,
                     transform: static (ctx, ct) => Parser.Parse(
                         (IMethodSymbol)ctx.TargetSymbol, (MethodDeclarationSyntax)ctx.TargetNode, ctx.Attributes[0], ctx.SemanticModel.Compilation, ct))
-                .WithTrackingName(TrackingNames.Parse)
-                .Where(static method => method is not null)
-                .Select(static (method, _) => method!)
-                .WithTrackingName(TrackingNames.Methods);
+                .WithTrackingName(TrackingNames.Parse);
 
+            IncrementalValuesProvider<CachedMethodModel> methods = parsed
+                .Where(static method => method.Model is not null)
+                .Select(static (method, _) => method.Model!)
+                .WithTrackingName(TrackingNames.Methods);
             context.RegisterSourceOutput(methods, static (spc, method) => spc.AddSource(method.HintName, Emitter.Emit(method)));
+
+            IncrementalValuesProvider<DiagnosticModel> errors = parsed
+                .Where(static method => method.Error is not null)
+                .Select(static (method, _) => method.Error!);
+            context.RegisterSourceOutput(errors, static (spc, error) => spc.ReportDiagnostic(error.ToDiagnostic()));
         }
     }
 }

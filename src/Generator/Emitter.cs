@@ -299,13 +299,13 @@ namespace ResultCache.Generator
 
         private static string Literal(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
 
-        /// <summary>The generated members' names, with the signature hash, so overloads of one name never collide.</summary>
+        /// <summary>The generated members' names, with the overload's hash, so overloads of one name never collide.</summary>
         private readonly struct Names
         {
             public Names(CachedMethodModel method)
             {
-                Field = "__cache_" + method.Name + "_" + method.Signature;
-                KeyMethod = "__key_" + method.Name + "_" + method.Signature;
+                Field = "__cache_" + method.Name + "_" + method.OverloadId;
+                KeyMethod = "__key_" + method.Name + "_" + method.OverloadId;
             }
 
             public string Field { get; }

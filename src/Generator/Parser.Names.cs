@@ -64,11 +64,11 @@ namespace ResultCache.Generator
             _ => "class",
         };
 
-        private static string HintName(IMethodSymbol method, string signature)
+        private static string HintName(IMethodSymbol method, string overloadId)
         {
             // Outer<T, U>.Inner becomes Outer_T_U.Inner: file-name safe, and distinct per generic arity.
             string type = method.ContainingType.ToDisplayString().Replace("<", "_").Replace(", ", "_").Replace(">", string.Empty);
-            return type + "." + method.Name + "." + signature + ".g.cs";
+            return type + "." + method.Name + "." + overloadId + ".g.cs";
         }
     }
 }

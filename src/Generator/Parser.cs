@@ -22,9 +22,20 @@ namespace ResultCache.Generator
         private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-        /// <summary>The model the generator emits from; null when there is no partial declaration to implement.</summary>
-        public static CachedMethodModel? Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken) =>
-            Read(method, syntax, attribute, KnownTypes.For(compilation), compilation, new List<Diagnostic>(), cancellationToken).Model;
+        /// <summary>
+        /// The model the generator emits from. Without one (no partial declaration to implement), the error a build
+        /// would otherwise never show: a partial method in a type chain that is not partial makes the compiler report
+        /// CS8795 or CS0751, and a build with compiler errors drops analyzer diagnostics, so the generator reports
+        /// RC0001 itself. (The analyzer reports it too, for the IDE and its code fix.)
+        /// </summary>
+        public static ParsedMethod Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
+        {
+            CachedMethodModel? model = Read(method, syntax, attribute, KnownTypes.For(compilation), compilation, new List<Diagnostic>(), cancellationToken).Model;
+            string? outer = model is null && IsPartialDeclaration(syntax) ? FirstTypeNotPartial(syntax) : null;
+            DiagnosticModel? error = outer is null ? null
+                : DiagnosticModel.Create(Diagnostics.NotPartial, syntax.Identifier.GetLocation(), method.Name, MakePartial(outer));
+            return new ParsedMethod(model, error);
+        }
 
         /// <summary>Every misuse of the method, for the analyzer.</summary>
         public static List<Diagnostic> Validate(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
@@ -89,10 +100,15 @@ namespace ResultCache.Generator
                 diagnostics.Add(Diagnostic.Create(Diagnostics.CoreMissing, nameLocation, method.Name, CoreSignature(method)));
             }
 
+            int version = IntOption(attribute, "Version", 0, int.MaxValue, "use 0 (the default) or a positive number", method, diagnostics, cancellationToken);
             INamedTypeSymbol type = method.ContainingType;
+            string declaration = method.ReturnType.ToDisplayString(s_typeFormat) + "(" +
+                string.Join(",", method.Parameters.Select((p, i) => p.Type.ToDisplayString(s_typeFormat) + ":" + parameters[i].Encoding)) + ")";
+            // The declaration's hash tells overloads apart in member and file names, which stay put when only the
+            // result's shape changes; the key's signature adds that shape and the manual version.
+            string overloadId = StableHash.Hex32(declaration);
             string signature = StableHash.Hex32(
-                method.ReturnType.ToDisplayString(s_typeFormat) + "(" +
-                string.Join(",", method.Parameters.Select((p, i) => p.Type.ToDisplayString(s_typeFormat) + ":" + parameters[i].Encoding)) + ")");
+                declaration + (result is null ? string.Empty : JsonContract.Of(result, json, known)) + (version == 0 ? string.Empty : "|v" + version));
             // With an error, a throwing body is emitted anyway, so the user sees our diagnostic and not CS8795 beside it.
             Diagnostic? error = diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
 
@@ -115,6 +131,7 @@ namespace ResultCache.Generator
                 TtlJitterPercent: jitter,
                 FailSafeSeconds: failSafe,
                 KeyName: KeyName(method).ToEquatableArray(),
+                OverloadId: overloadId,
                 Signature: signature,
                 SerializerContext: json?.ToDisplayString(s_typeFormat),
                 Store: StoreOf(method, known),
@@ -123,7 +140,7 @@ namespace ResultCache.Generator
                 EmitInvalidator: emitInvalidator,
                 HasError: error is not null,
                 ErrorId: error?.Id ?? string.Empty,
-                HintName: HintName(method, signature));
+                HintName: HintName(method, overloadId));
             return (model, json);
         }
 
@@ -189,19 +206,30 @@ namespace ResultCache.Generator
 
         private static string? WhyNotPartialDefinition(IMethodSymbol method, MethodDeclarationSyntax syntax)
         {
-            if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.Body is not null || syntax.ExpressionBody is not null)
+            if (!IsPartialDeclaration(syntax))
             {
                 return "declare it 'partial' without a body and move the body into '" + method.Name + "Core'";
             }
-            for (SyntaxNode? node = syntax.Parent; node is TypeDeclarationSyntax typeSyntax; node = node.Parent)
+            return FirstTypeNotPartial(syntax) is { } type ? MakePartial(type) : null;
+        }
+
+        private static bool IsPartialDeclaration(MethodDeclarationSyntax syntax) =>
+            syntax.Modifiers.Any(SyntaxKind.PartialKeyword) && syntax.Body is null && syntax.ExpressionBody is null;
+
+        // The innermost containing type declared without 'partial', however deeply it is nested.
+        private static string? FirstTypeNotPartial(MethodDeclarationSyntax syntax)
+        {
+            for (SyntaxNode? node = syntax.Parent; node is TypeDeclarationSyntax type; node = node.Parent)
             {
-                if (!typeSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
-                    return "make '" + typeSyntax.Identifier.Text + "' partial";
+                    return type.Identifier.Text;
                 }
             }
             return null;
         }
+
+        private static string MakePartial(string type) => "make '" + type + "' partial";
 
         // The analyzer sees the generator's own implementation part; it carries [GeneratedCode(GeneratorInfo.Name)].
         private static bool IsOurs(IMethodSymbol implementation, KnownTypes known) =>

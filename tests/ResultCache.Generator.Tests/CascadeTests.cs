@@ -19,6 +19,23 @@ public sealed class CascadeTests
         Assert.True(run.CompilerDiagnostics.IsEmpty, $"{misuse}: {string.Join("; ", run.CompilerDiagnostics)}");
     }
 
+    [Theory]
+    [InlineData("Outer", "public class Outer\n{\n    public partial class Service\n    {\n        {0}\n    }\n}")]
+    [InlineData("Service", "public class Service\n{\n    {0}\n}")]
+    public void A_build_shows_RC0001_naming_the_type_that_is_not_partial(string outer, string types)
+    {
+        // The compiler's own error on the declaration stops the build before analyzers run; the generator reports it.
+        string source = Misuses.Source(types.Replace("{0}", "[CacheResult(60)]\n public partial int Get(int id);\n private int GetCore(int id) => id;"));
+
+        GeneratorRun run = GeneratorHarness.Run(source, Verify.ModelFile);
+
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("RC0001", diagnostic.Id);
+        Assert.Equal("'Get' is not a partial declaration the generator can implement: make '" + outer + "' partial", diagnostic.GetMessage());
+        Assert.Equal("Get", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Contains(run.CompilerDiagnostics, d => d.Id == "CS8795");
+    }
+
     [Fact]
     public void An_erroneous_method_gets_a_throwing_stub_that_names_the_error()
     {

@@ -116,6 +116,42 @@ public sealed class CodeFixTests
     }
 
     [Fact]
+    public async Task Cache_this_method_makes_the_outer_type_partial_when_the_nested_one_already_is()
+    {
+        await Verify.CodeFixAsync<CacheThisMethodCodeFix>("""
+            using ResultCache;
+
+            namespace Shop;
+
+            public class Outer
+            {
+                public partial class Meter
+                {
+                    [CacheResult(5)]
+                    public partial long {|RC0001:Read|}(int channel);
+
+                    private long ReadCore(int channel) => channel;
+                }
+            }
+            """, """
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Outer
+            {
+                public partial class Meter
+                {
+                    [CacheResult(5)]
+                    public partial long Read(int channel);
+
+                    private long ReadCore(int channel) => channel;
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public void Fixed_code_builds_with_the_generator_and_no_diagnostic()
     {
         const string fixedCode = """

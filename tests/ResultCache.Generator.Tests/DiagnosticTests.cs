@@ -28,6 +28,24 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public async Task A_partial_type_nested_in_a_type_that_is_not_partial_is_reported_naming_the_outer_type()
+    {
+        await Verify.AnalyzerAsync(
+            Misuses.Source("""
+                public class Outer
+                {
+                    public partial class Inner
+                    {
+                        [CacheResult(60)]
+                        public partial int {|#0:Get|}(int id);
+                        private int GetCore(int id) => id;
+                    }
+                }
+                """),
+            new DiagnosticResult(Diagnostics.NotPartial).WithLocation(0).WithArguments("Get", "make 'Outer' partial"));
+    }
+
+    [Fact]
     public async Task Naming_no_json_context_is_a_warning_that_it_is_not_aot_safe()
     {
         await Verify.AnalyzerAsync(Misuses.Source("""

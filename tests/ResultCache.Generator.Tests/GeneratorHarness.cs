@@ -28,15 +28,17 @@ internal static class GeneratorHarness
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>
-    /// Runs the generator, then the analyzer over the result, as a build does. Returns what the generator wrote,
-    /// ResultCache's diagnostics, and the compiler's own warnings and errors.
+    /// Runs the generator, then the analyzer over the result, as a build does: a build whose declarations have
+    /// errors (CS8795, CS0751...) stops before its analyzers run. Returns what the generator wrote, ResultCache's
+    /// diagnostics, and the compiler's own warnings and errors.
     /// </summary>
     public static GeneratorRun Run(params string[] sources)
     {
         CSharpCompilation input = Compile(sources);
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out var generatorDiagnostics);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
-        ImmutableArray<Diagnostic> analyzerDiagnostics = output
+        bool declarationErrors = output.GetDeclarationDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
+        ImmutableArray<Diagnostic> analyzerDiagnostics = declarationErrors ? [] : output
             .WithAnalyzers([new CacheResultAnalyzer()])
             .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         return new GeneratorRun(

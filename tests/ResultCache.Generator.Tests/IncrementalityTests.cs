@@ -161,6 +161,45 @@ public sealed class IncrementalityTests
     }
 
     [Fact]
+    public void Editing_a_result_types_shape_re_emits_only_the_methods_that_return_it()
+    {
+        const string report = "namespace Shop;\n\npublic record Report(int Count, string Source);\n";
+        const string services = """
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Reports
+            {
+                [CacheResult(600)]
+                public partial Report Get(int id);
+
+                private Report GetCore(int id) => new(id, "db");
+
+                [CacheResult(600)]
+                public partial System.Collections.Generic.List<Report> All(int page);
+
+                private System.Collections.Generic.List<Report> AllCore(int page) => [];
+
+                [CacheResult(600)]
+                public partial int Total(int id);
+
+                private int TotalCore(int id) => id;
+            }
+            """;
+        CSharpCompilation first = GeneratorHarness.Compile(TestSources.AssemblySerializer, report, services);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(first);
+
+        CSharpCompilation second = first.ReplaceSyntaxTree(first.SyntaxTrees.ElementAt(1), CSharpSyntaxTree.ParseText(
+            report.Replace("int Count", "int Total"), GeneratorHarness.ParseOptions));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+
+        var reasons = result.TrackedSteps[TrackingNames.Methods].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(2, reasons.Count(r => r == IncrementalStepRunReason.Modified)); // Get and All
+        Assert.Equal(1, reasons.Count(r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged)); // Total
+    }
+
+    [Fact]
     public void No_step_output_holds_a_symbol_syntax_node_or_compilation()
     {
         CSharpCompilation compilation = GeneratorHarness.Compile(TestSources.Model, TestSources.AssemblySerializer, TestSources.KeyEncodings, TestSources.NestedGeneric);

@@ -314,6 +314,14 @@ internal static class Misuses
                 private int GetCore(int id) => id;
             }
             """ },
+        { "negative version", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0015:Version = -1|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
     };
 
     public static string Source(string body) => Usings + body;

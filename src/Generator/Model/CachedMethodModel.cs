@@ -42,6 +42,7 @@ namespace ResultCache.Generator.Model
         int TtlJitterPercent,
         int FailSafeSeconds,
         EquatableArray<KeyNamePart> KeyName,
+        string OverloadId,
         string Signature,
         string? SerializerContext,
         StoreSource Store,

@@ -32,6 +32,10 @@ namespace ResultCache.Generator.Symbols
             CancellationToken = Get("System.Threading.CancellationToken");
             Set = Get("System.Collections.Generic.ISet`1");
             ReadOnlySet = Get("System.Collections.Generic.IReadOnlySet`1");
+            Enumerable = Get("System.Collections.Generic.IEnumerable`1");
+            Dictionary = Get("System.Collections.Generic.IDictionary`2");
+            ReadOnlyDictionary = Get("System.Collections.Generic.IReadOnlyDictionary`2");
+            Json = new JsonTypes(Get);
             Scalars = new ScalarTypes(Get);
             OrderedCollections = new[]
             {
@@ -61,6 +65,10 @@ namespace ResultCache.Generator.Symbols
         public INamedTypeSymbol? CancellationToken { get; }
         public INamedTypeSymbol? Set { get; }
         public INamedTypeSymbol? ReadOnlySet { get; }
+        public INamedTypeSymbol? Enumerable { get; }
+        public INamedTypeSymbol? Dictionary { get; }
+        public INamedTypeSymbol? ReadOnlyDictionary { get; }
+        public JsonTypes Json { get; }
         public ScalarTypes Scalars { get; }
 
         // Ordered collections only: a set's order depends on hash codes, which differ between processes.

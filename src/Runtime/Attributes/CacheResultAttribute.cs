@@ -42,4 +42,12 @@ public sealed class CacheResultAttribute : Attribute
     /// exception propagates.
     /// </summary>
     public int FailSafeSeconds { get; set; }
+
+    /// <summary>
+    /// A version for changes no compile-time check can see: bump it when <c>...Core</c> computes a different result
+    /// for the same arguments (a fixed calculation, a changed unit, another data source), so that entries written
+    /// before are never read. Changes to the parameters or to the result type's JSON change the keys on their own.
+    /// 0 by default.
+    /// </summary>
+    public int Version { get; set; }
 }

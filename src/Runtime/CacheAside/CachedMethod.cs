@@ -21,7 +21,7 @@ public sealed class CachedMethod<T>
 
     /// <summary>Describes a cached method.</summary>
     /// <param name="name">The readable method part of the key, such as <c>Shop.Catalog.GetPrice</c>.</param>
-    /// <param name="signature">A hash of the parameter and return types, so a changed signature never reads older entries.</param>
+    /// <param name="signature">A hash of the parameter and return types, the result's JSON contract and the method's version, so a changed method never reads older entries.</param>
     /// <param name="ttlSeconds">How long results stay cached; must be positive.</param>
     /// <param name="json">Serializes results for stores outside the process.</param>
     /// <param name="cacheNulls">Whether <see langword="null"/> results are cached.</param>

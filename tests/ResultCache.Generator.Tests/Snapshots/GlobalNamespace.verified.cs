@@ -6,7 +6,7 @@ partial class Counter
 {
     private static readonly global::ResultCache.CachedMethod<int> __cache_Twice_42df18fb = new(
         name: "Counter.Twice",
-        signature: "42df18fb",
+        signature: "fedc711e",
         ttlSeconds: 5,
         json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
 

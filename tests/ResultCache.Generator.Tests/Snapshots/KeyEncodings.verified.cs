@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<int> __cache_Find_b242e31c = new(
             name: "Shop.Search.Find",
-            signature: "b242e31c",
+            signature: "1adb58b1",
             ttlSeconds: 60,
             json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
 

@@ -10,7 +10,7 @@ namespace Shop
         {
             private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2a94bce6 = new(
                 name: "Shop.Outer<" + typeof(T) + ">.Inner.Count",
-                signature: "2a94bce6",
+                signature: "62ec64df",
                 ttlSeconds: 10,
                 json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
@@ -54,7 +54,7 @@ namespace Shop
         {
             private static readonly global::ResultCache.CachedMethod<string> __cache_Describe_fb9bef5b = new(
                 name: "Shop.Outer<" + typeof(T) + ">.Named<" + typeof(U) + ">.Describe",
-                signature: "fb9bef5b",
+                signature: "65e140d8",
                 ttlSeconds: 10,
                 json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
 

@@ -8,7 +8,7 @@ namespace Plain
     {
         private static readonly global::ResultCache.CachedMethod<long> __cache_Ticks_c327a6b0 = new(
             name: "Plain.Clock.Ticks",
-            signature: "c327a6b0",
+            signature: "b2036332",
             ttlSeconds: 1,
             json: global::ResultCache.CacheJson.Reflection<long>());
 

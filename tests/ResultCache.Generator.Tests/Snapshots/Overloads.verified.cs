@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<string> __cache_Get_310c8b45 = new(
             name: "Shop.Lookup.Get",
-            signature: "310c8b45",
+            signature: "2d47e91e",
             ttlSeconds: 60,
             json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
 
@@ -49,7 +49,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<string> __cache_Get_9c0d177d = new(
             name: "Shop.Lookup.Get",
-            signature: "9c0d177d",
+            signature: "ac24edb6",
             ttlSeconds: 60,
             json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
 

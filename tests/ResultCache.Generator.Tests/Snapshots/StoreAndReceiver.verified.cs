@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product?> __cache_Find_6aa69475 = new(
             name: "Shop.TenantCatalog.Find",
-            signature: "6aa69475",
+            signature: "b635491b",
             ttlSeconds: 120,
             json: global::ResultCache.CacheJson.From<global::Shop.Product?>(global::Shop.ShopJson.Default));
 

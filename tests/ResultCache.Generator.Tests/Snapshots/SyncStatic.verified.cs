@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<int> __cache_Price_1b499c3b = new(
             name: "Shop.Pricing.Price",
-            signature: "1b499c3b",
+            signature: "44c5605e",
             ttlSeconds: 60,
             json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
 

@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2b673090 = new(
             name: "Shop.Reports.Count",
-            signature: "2b673090",
+            signature: "5d060f9d",
             ttlSeconds: 60,
             json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default),
             ttlJitterPercent: 10,
@@ -58,7 +58,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product> __cache_GetAsync_0004bde0 = new(
             name: "Shop.Reports.GetAsync",
-            signature: "0004bde0",
+            signature: "b83c37e2",
             ttlSeconds: 300,
             json: global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
 

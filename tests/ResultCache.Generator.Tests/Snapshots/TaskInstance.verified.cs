@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product> __cache_GetProductAsync_0807f17e = new(
             name: "Shop.Catalog.GetProductAsync",
-            signature: "0807f17e",
+            signature: "6ec990cc",
             ttlSeconds: 300,
             json: global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
 
