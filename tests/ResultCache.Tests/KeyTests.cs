@@ -8,7 +8,8 @@ public sealed class KeyTests
     [Fact]
     public async Task Golden_key_of_a_fixed_call_is_pinned()
     {
-        // If this fails, every deployed cache entry would be orphaned: change it only on purpose.
+        // If this fails, every deployed cache entry would be orphaned: change it only on purpose. Changed once on
+        // purpose when the signature began to cover the result's JSON contract (docs/keys.md).
         await using RedisServer redis = await RedisServer.StartAsync();
         using var store = new RedisCacheStore(redis.Configuration);
         var service = new StatsService(store);
@@ -16,7 +17,7 @@ public sealed class KeyTests
         await service.GetStatsAsync(Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), new DateOnly(2026, 11, 26));
 
         string key = Assert.Single(redis.Keys());
-        Assert.Equal("rc:ResultCache.Tests.StatsService.GetStatsAsync:57204c1e:1e2f0726fe26521783d9173d3b2713f1", key);
+        Assert.Equal("rc:ResultCache.Tests.StatsService.GetStatsAsync:c9761bf8:0fbe6a0d926c8477813303b2f13c9c2c", key);
     }
 
     [Fact]
