@@ -28,15 +28,22 @@ public class GeneratorBenchmarks
             [assembly: CacheSerializer(typeof(Big.BigJson))]
             namespace Big;
             [JsonSerializable(typeof(int))]
+            [JsonSerializable(typeof(Order))]
             public partial class BigJson : JsonSerializerContext { }
+            public record Order(int Id, string Customer, DateTime Placed, Status Status, System.Collections.Generic.List<OrderLine> Lines, System.Collections.Generic.Dictionary<string, decimal> Totals);
+            public record OrderLine(string Sku, int Quantity, decimal Price, Product Product);
+            public record Product(string Name, string[] Tags, Product? Replacement);
+            public enum Status { Open, Paid, Shipped }
             public partial class Service
             {
 
             """);
+        // Half the methods return an int, half an object graph whose JSON contract the generator walks.
         for (int i = 0; i < Methods; i++)
         {
-            source.AppendLine($"    [CacheResult(60)] public partial Task<int> Get{i}Async(Guid id, int page, string filter);");
-            source.AppendLine($"    private Task<int> Get{i}AsyncCore(Guid id, int page, string filter) => Task.FromResult(page);");
+            string result = i % 2 == 0 ? "int" : "Order";
+            source.AppendLine($"    [CacheResult(60)] public partial Task<{result}> Get{i}Async(Guid id, int page, string filter);");
+            source.AppendLine($"    private Task<{result}> Get{i}AsyncCore(Guid id, int page, string filter) => Task.FromResult<{result}>(default!);");
         }
         source.AppendLine("}");
 

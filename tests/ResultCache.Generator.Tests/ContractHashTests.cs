@@ -127,6 +127,33 @@ public sealed partial class ContractHashTests
     }
 
     [Fact]
+    public void Methods_returning_one_type_under_two_contexts_each_get_their_contexts_contract()
+    {
+        const string types = "public record Report(int Count);";
+        const string camelService = """
+            [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+            [JsonSerializable(typeof(Report))]
+            public partial class CamelJson : JsonSerializerContext;
+
+            [CacheSerializer(typeof(CamelJson))]
+            public partial class CamelReports
+            {
+                [CacheResult(600)]
+                public partial Report Get(int id);
+
+                private Report GetCore(int id) => throw new System.NotSupportedException();
+            }
+            """;
+        // The contract is walked once per type and context in a compilation; neither method may take the other's.
+        GeneratorRun together = GeneratorHarness.Run(Source(types + "\n" + camelService));
+        GeneratorRun defaultAlone = GeneratorHarness.Run(Source(types));
+        GeneratorRun camelAlone = GeneratorHarness.Run("using System.Text.Json.Serialization;\nusing ResultCache;\nnamespace Shop;\n" + types + "\n" + camelService);
+
+        Assert.Equal(Signature(defaultAlone, "Reports.Get"), Signature(together, "Reports.Get"));
+        Assert.Equal(Signature(camelAlone, "CamelReports.Get"), Signature(together, "CamelReports.Get"));
+    }
+
+    [Fact]
     public void Layout_options_keep_the_key_and_nullable_annotations_count_only_when_respected()
     {
         const string types = "public record Report(string Source);";

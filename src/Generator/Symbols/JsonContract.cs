@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -23,6 +25,10 @@ namespace ResultCache.Generator.Symbols
         {
             "WriteIndented", "IndentCharacter", "IndentSize", "NewLine", "GenerationMode", "MaxDepth",
         };
+
+        // One walk per result type and context in a compilation: many methods return the same type, and the
+        // transform runs again for every method on each edit.
+        private static readonly ConditionalWeakTable<KnownTypes, ConcurrentDictionary<(ITypeSymbol, INamedTypeSymbol?), string>> s_walked = new();
 
         private readonly KnownTypes _known;
         private readonly StringBuilder _text = new();
@@ -64,13 +70,14 @@ namespace ResultCache.Generator.Symbols
         }
 
         /// <summary>The contract text of <paramref name="result"/> under <paramref name="context"/>'s options (none without a context).</summary>
-        public static string Of(ITypeSymbol result, INamedTypeSymbol? context, KnownTypes known)
-        {
-            var contract = new JsonContract(context, known);
-            contract._text.Append('|');
-            contract.Write(result, stringEnum: false);
-            return contract._text.ToString();
-        }
+        public static string Of(ITypeSymbol result, INamedTypeSymbol? context, KnownTypes known) =>
+            s_walked.GetValue(known, static _ => new(ResultAndContext.Comparer)).GetOrAdd((result, context), key =>
+            {
+                var contract = new JsonContract(key.Item2, known);
+                contract._text.Append('|');
+                contract.Write(key.Item1, stringEnum: false);
+                return contract._text.ToString();
+            });
 
         private void Write(ITypeSymbol type, bool stringEnum)
         {
@@ -308,6 +315,18 @@ namespace ResultCache.Generator.Symbols
                 chars[i] = char.ToLowerInvariant(chars[i]);
             }
             return new string(chars);
+        }
+
+        private sealed class ResultAndContext : IEqualityComparer<(ITypeSymbol Result, INamedTypeSymbol? Context)>
+        {
+            public static readonly ResultAndContext Comparer = new();
+
+            // With nullability: under RespectNullableAnnotations, Report? and Report are different contracts.
+            public bool Equals((ITypeSymbol Result, INamedTypeSymbol? Context) x, (ITypeSymbol Result, INamedTypeSymbol? Context) y) =>
+                SymbolEqualityComparer.IncludeNullability.Equals(x.Result, y.Result) && SymbolEqualityComparer.Default.Equals(x.Context, y.Context);
+
+            public int GetHashCode((ITypeSymbol Result, INamedTypeSymbol? Context) key) =>
+                SymbolEqualityComparer.Default.GetHashCode(key.Result) * 31 + SymbolEqualityComparer.Default.GetHashCode(key.Context);
         }
 
         private sealed class Member
