@@ -14,6 +14,8 @@ public sealed class ConfigurationTests
         Assert.Equal("rc:", options.KeyPrefix);
         Assert.Equal(TimeSpan.FromSeconds(30), options.OutageCache.Ttl);
         Assert.Equal(100_000, options.OutageCache.MaxEntries);
+        Assert.Equal(4096, options.CompressAbove);
+        Assert.Equal(8L << 20, options.MaxEntryBytes);
     }
 
     [Fact]

@@ -14,7 +14,8 @@ internal static class ResultCacheConfiguration
     [
         nameof(RedisCacheStoreOptions.Configuration), nameof(RedisCacheStoreOptions.KeyPrefix), nameof(RedisCacheStoreOptions.Backoff),
         nameof(RedisCacheStoreOptions.HealthCheckInterval), nameof(RedisCacheStoreOptions.ConnectTimeout), nameof(RedisCacheStoreOptions.OperationTimeout),
-        nameof(RedisCacheStoreOptions.TagRetention), nameof(RedisCacheStoreOptions.LocalCache), nameof(RedisCacheStoreOptions.OutageCache),
+        nameof(RedisCacheStoreOptions.TagRetention), nameof(RedisCacheStoreOptions.CompressAbove), nameof(RedisCacheStoreOptions.MaxEntryBytes),
+        nameof(RedisCacheStoreOptions.LocalCache), nameof(RedisCacheStoreOptions.OutageCache),
     ];
     private static readonly string[] s_memoryKeys =
         [nameof(MemoryCacheStoreOptions.MaxEntries), nameof(MemoryCacheStoreOptions.MaxBytes), nameof(MemoryCacheStoreOptions.MaxEntryBytes)];
@@ -42,6 +43,14 @@ internal static class ResultCacheConfiguration
         r.ConnectTimeout = Duration(redis, nameof(r.ConnectTimeout)) ?? r.ConnectTimeout;
         r.OperationTimeout = Duration(redis, nameof(r.OperationTimeout)) ?? r.OperationTimeout;
         r.TagRetention = Duration(redis, nameof(r.TagRetention)) ?? r.TagRetention;
+        r.MaxEntryBytes = Size(redis, nameof(r.MaxEntryBytes)) ?? r.MaxEntryBytes;
+        if (redis[nameof(r.CompressAbove)] is { } compressAbove)
+        {
+            // "off" stores every result uncompressed; otherwise a size, as for the caps.
+            r.CompressAbove = compressAbove.Trim().Equals("off", StringComparison.OrdinalIgnoreCase) ? null
+                : Parse<int>(redis, nameof(r.CompressAbove), compressAbove, TryParseInt32Size,
+                    "a size in bytes such as \"4096\" or \"16KB\", or \"off\"");
+        }
 
         IConfigurationSection local = redis.GetSection(nameof(r.LocalCache));
         RequireKnown(local, s_localKeys);
@@ -87,6 +96,13 @@ internal static class ResultCacheConfiguration
         tryParse(text.Trim(), out T value)
             ? value
             : throw new InvalidOperationException($"Configuration value {PathOf(section, key)} = \"{text}\" is not valid: write {expected}.");
+
+    private static bool TryParseInt32Size(string text, out int value)
+    {
+        bool valid = TryParseSize(text, out long size) && size <= int.MaxValue;
+        value = valid ? (int)size : 0;
+        return valid;
+    }
 
     private static bool TryParseDuration(string text, out TimeSpan value)
     {

@@ -28,6 +28,8 @@ public sealed class DependencyInjectionTests
             ["ResultCache:Redis:OutageCache:MaxEntries"] = "2000",
             ["ResultCache:Redis:OutageCache:MaxBytes"] = "64MB",
             ["ResultCache:Redis:LocalCache:MaxEntryBytes"] = "512KB",
+            ["ResultCache:Redis:CompressAbove"] = "16KB",
+            ["ResultCache:Redis:MaxEntryBytes"] = "2MB",
         });
         await host.StartAsync();
 
@@ -40,6 +42,8 @@ public sealed class DependencyInjectionTests
         Assert.Equal(2000, options.Redis.OutageCache.MaxEntries);
         Assert.Equal(64L << 20, options.Redis.OutageCache.MaxBytes);
         Assert.Equal(512L << 10, options.Redis.LocalCache.MaxEntryBytes);
+        Assert.Equal(16 << 10, options.Redis.CompressAbove);
+        Assert.Equal(2L << 20, options.Redis.MaxEntryBytes);
         var service = host.Services.GetRequiredService<StatsService>();
         await service.GetStatsAsync(Project, Day);
         Assert.StartsWith("app1:", Assert.Single(redis.Keys()));
@@ -48,6 +52,14 @@ public sealed class DependencyInjectionTests
         await host.StopAsync();
         host.Dispose(); // the container disposes the store, which closes its connection
         Assert.True(await Eventually.TrueAsync(async () => await redis.ConnectedClientsAsync() < connected, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void CompressAbove_off_stores_results_uncompressed()
+    {
+        using IHost host = Build(new() { ["ResultCache:Redis:Configuration"] = "127.0.0.1:6390", ["ResultCache:Redis:CompressAbove"] = "off" });
+
+        Assert.Null(host.Services.GetRequiredService<IOptions<ResultCacheOptions>>().Value.Redis.CompressAbove);
     }
 
     [Fact]
@@ -72,6 +84,9 @@ public sealed class DependencyInjectionTests
     [InlineData("ResultCache:Redis:OutageCache:MaxEntryBytes", "-1", "OutageCacheOptions.MaxEntryBytes must be positive")]
     [InlineData("ResultCache:Redis:OutageCache:Ttl", "-1s", "OutageCacheOptions.Ttl must be zero (off) or positive")]
     [InlineData("ResultCache:Redis:OutageCache:Tll", "30s", "ResultCache:Redis:OutageCache:Tll is not a ResultCache setting")]
+    [InlineData("ResultCache:Redis:MaxEntryBytes", "0", "RedisCacheStoreOptions.MaxEntryBytes must be positive")]
+    [InlineData("ResultCache:Redis:CompressAbove", "-1", "RedisCacheStoreOptions.CompressAbove must be zero or more bytes, or null")]
+    [InlineData("ResultCache:Redis:CompressAbove", "4GB", "ResultCache:Redis:CompressAbove = \"4GB\" is not valid: write a size in bytes such as \"4096\" or \"16KB\", or \"off\"")]
     public async Task A_bad_setting_fails_the_host_start_with_a_message_that_names_it(string key, string value, string message)
     {
         var settings = new Dictionary<string, string?> { [key] = value };

@@ -16,10 +16,10 @@ public sealed class EntryCodecTests
     [Fact]
     public void A_plain_entry_is_its_json_alone_and_reads_back_as_a_hit()
     {
-        EntryCodec codec = new(_time, _log);
+        EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
 
-        byte[] payload = codec.Encode(method, Value, default, TimeSpan.FromMinutes(5))!;
+        byte[] payload = Encode(codec, method, Value, default, TimeSpan.FromMinutes(5));
 
         Assert.StartsWith("{", Encoding.UTF8.GetString(payload));
         CacheLookup<Stats> read = codec.Decode(method, 1, payload, default);
@@ -30,11 +30,11 @@ public sealed class EntryCodecTests
     [Fact]
     public void A_tagged_entry_reads_only_under_the_versions_it_was_stored_with()
     {
-        EntryCodec codec = new(_time, _log);
+        EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
-        byte[] payload = codec.Encode(method, Value, new TagVersions(7, 9), TimeSpan.FromMinutes(5))!;
+        byte[] payload = Encode(codec, method, Value, new TagVersions(7, 9), TimeSpan.FromMinutes(5));
 
-        Assert.Equal(16, payload.Length - codec.Encode(method, Value, default, TimeSpan.FromMinutes(5))!.Length);
+        Assert.Equal(16, payload.Length - Encode(codec, method, Value, default, TimeSpan.FromMinutes(5)).Length);
         Assert.True(codec.Decode(method, 1, payload, new TagVersions(7, 9)).Found);
         CacheLookup<Stats> invalidated = codec.Decode(method, 1, payload, new TagVersions(7, 10));
         Assert.False(invalidated.Found);
@@ -45,9 +45,9 @@ public sealed class EntryCodecTests
     [Fact]
     public void A_fail_safe_entry_is_fresh_for_its_ttl_then_stale_for_the_window_then_gone()
     {
-        EntryCodec codec = new(_time, _log);
+        EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 600);
-        byte[] payload = codec.Encode(method, Value, default, TimeSpan.FromSeconds(60))!;
+        byte[] payload = Encode(codec, method, Value, default, TimeSpan.FromSeconds(60));
 
         _time.Advance(TimeSpan.FromSeconds(59));
         Assert.True(codec.Decode(method, 1, payload, default).Found);
@@ -66,7 +66,7 @@ public sealed class EntryCodecTests
     [Fact]
     public void A_missing_cut_short_or_corrupt_entry_is_a_miss_and_only_the_corrupt_one_is_logged()
     {
-        EntryCodec codec = new(_time, _log);
+        EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
 
         Assert.False(codec.Decode(method, 1, null, default).Found);
@@ -75,6 +75,73 @@ public sealed class EntryCodecTests
 
         Assert.False(codec.Decode(method, 1, Encoding.UTF8.GetBytes("{\"ProjectId\": not json"), default).Found);
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
+    }
+
+    [Fact]
+    public void Json_over_the_threshold_is_stored_compressed_after_the_header_and_reads_back_equal()
+    {
+        EntryCodec codec = NewCodec(compressAbove: 1024);
+        CachedMethod<Document> method = new("Tests.Codec.Large", "00000000", 60, CacheJson.From<Document>(LargeJson.Default), failSafeSeconds: 600);
+        var document = new Document(Enumerable.Range(0, 500).Select(i => $"line {i} of a report, status paid").ToList());
+        int json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, LargeJson.Default.Document).Length;
+
+        byte[] payload = Encode(codec, method, document, new TagVersions(3), TimeSpan.FromMinutes(1));
+
+        Assert.True(payload.Length < json / 2, $"{payload.Length} bytes stored for {json} bytes of JSON");
+        Assert.Equal(PayloadCompression.Marker, payload[16]); // after the fresh-until time and one tag version
+        CacheLookup<Document> read = codec.Decode(method, 1, payload, new TagVersions(3));
+        Assert.True(read.Found);
+        Assert.Equal(document.Lines, read.Value.Lines);
+    }
+
+    [Fact]
+    public void Json_at_or_under_the_threshold_or_that_does_not_shrink_is_stored_plain()
+    {
+        CachedMethod<Document> method = new("Tests.Codec.Large", "00000000", 60, CacheJson.From<Document>(LargeJson.Default));
+        var small = new Document(["one line"]);
+        var tiny = new Document(["ab"]); // over a zero threshold, but LZ4's framing would make it longer
+
+        byte[] smallPayload = Encode(NewCodec(compressAbove: 4096), method, small, default, TimeSpan.FromMinutes(1));
+        byte[] tinyPayload = Encode(NewCodec(compressAbove: 0), method, tiny, default, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(small, LargeJson.Default.Document), smallPayload);
+        Assert.Equal(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(tiny, LargeJson.Default.Document), tinyPayload);
+    }
+
+    [Fact]
+    public void A_compressed_entry_whose_declared_length_is_impossible_is_a_miss_not_an_allocation()
+    {
+        EntryCodec codec = NewCodec();
+        CachedMethod<Stats> method = Method(failSafeSeconds: 0);
+        byte[] payload = [PayloadCompression.Marker, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x41]; // claims 2 GB from two bytes
+
+        Assert.False(codec.Decode(method, 1, payload, default).Found);
+        Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
+    }
+
+    [Fact]
+    public void A_payload_over_the_cap_is_not_encoded_and_is_counted()
+    {
+        using var metrics = new MetricRecorder();
+        EntryCodec codec = NewCodec(maxEntryBytes: 32);
+        CachedMethod<Stats> method = Method(failSafeSeconds: 0);
+
+        Assert.False(codec.TryEncode(method, Value, default, TimeSpan.FromMinutes(1), out _));
+        Assert.False(codec.TryEncode(method, Value, default, TimeSpan.FromMinutes(1), out _));
+
+        Assert.Equal(2, metrics.Sum("cache.too_large", "cache.method", "Tests.Codec"));
+        Assert.Single(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Tests.Codec"));
+    }
+
+    private EntryCodec NewCodec(int? compressAbove = 4096, long maxEntryBytes = 8 * 1024 * 1024) => new(_time, _log, compressAbove, maxEntryBytes);
+
+    // The payload as Redis would get it; the pooled buffer goes back at once.
+    private static byte[] Encode<T>(EntryCodec codec, CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl)
+    {
+        Assert.True(codec.TryEncode(method, value, versions, ttl, out RentedBytes rented));
+        byte[] payload = rented.Span.ToArray();
+        rented.Return();
+        return payload;
     }
 
     private static CachedMethod<Stats> Method(int failSafeSeconds) =>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -7,33 +8,35 @@ namespace ResultCache;
 
 /// <summary>
 /// A Redis entry's bytes: for a fail-safe method, when it stops being fresh (Unix milliseconds); for a tagged one, the
-/// versions its tags had when it was computed; then the JSON. 8 bytes each, little-endian. A plain method's entry is
-/// the JSON alone. A value that does not serialize or deserialize is logged and treated as a miss, never thrown.
+/// versions its tags had when it was computed (8 bytes each, little-endian); then the JSON, compressed when it is
+/// longer than the threshold (<see cref="PayloadCompression"/>). A plain method's small entry is the JSON alone.
+/// A value that does not serialize or deserialize is logged and treated as a miss, never thrown; one over the size cap
+/// is counted, logged once per method, and not stored.
 /// </summary>
-internal sealed class EntryCodec(TimeProvider time, ILogger logger)
+internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compressAbove, long maxEntryBytes)
 {
-    /// <summary>The payload to store for <paramref name="ttl"/>, or null when the value does not serialize.</summary>
-    public byte[]? Encode<T>(CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl)
+    private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
+
+    /// <summary>
+    /// The payload to store for <paramref name="ttl"/>, in pooled memory the caller returns once Redis has it; false
+    /// when the value does not serialize or its payload is over the cap.
+    /// </summary>
+    public bool TryEncode<T>(CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl, out RentedBytes payload)
     {
-        byte[] json;
+        bool failSafe = method.FailSafe > TimeSpan.Zero;
+        int header = ((failSafe ? 1 : 0) + versions.Count) * sizeof(long);
         try
         {
-            json = JsonSerializer.SerializeToUtf8Bytes(value, method.Json);
+            payload = PayloadWriter.Serialize(value, method.Json, header);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             CacheMetrics.Error("serialization");
             RedisCacheLog.Unserializable(logger, method.Name, ex);
-            return null;
+            payload = default;
+            return false;
         }
-        bool failSafe = method.FailSafe > TimeSpan.Zero;
-        int header = ((failSafe ? 1 : 0) + versions.Count) * sizeof(long);
-        if (header == 0)
-        {
-            return json;
-        }
-        var payload = new byte[header + json.Length];
-        Span<byte> next = payload;
+        Span<byte> next = payload.Span;
         if (failSafe)
         {
             BinaryPrimitives.WriteInt64LittleEndian(next, time.GetUtcNow().Add(ttl).ToUnixTimeMilliseconds());
@@ -44,8 +47,21 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger)
             BinaryPrimitives.WriteInt64LittleEndian(next, versions[i]);
             next = next[sizeof(long)..];
         }
-        json.CopyTo(next);
-        return payload;
+        if (payload.Length - header > compressAbove)
+        {
+            payload = PayloadCompression.Compress(payload, header);
+        }
+        if (payload.Length > maxEntryBytes)
+        {
+            CacheMetrics.TooLarge(method.Name);
+            if (_reportedTooLarge.TryAdd(method.Name, true))
+            {
+                RedisCacheLog.TooLarge(logger, method.Name, payload.Length, maxEntryBytes);
+            }
+            payload.Return();
+            return false;
+        }
+        return true;
     }
 
     /// <summary>
@@ -59,16 +75,30 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger)
         {
             return miss;
         }
+        ReadOnlySpan<byte> body = stored.Span[header..];
+        RentedBytes decompressed = default;
         T value;
         try
         {
-            value = JsonSerializer.Deserialize(stored.Span[header..], method.Json)!;
+            if (PayloadCompression.IsCompressed(body))
+            {
+                body = PayloadCompression.TryDecompress(body, out decompressed) ? decompressed.Span
+                    : throw new JsonException("The compressed entry is cut short or corrupt.");
+            }
+            value = JsonSerializer.Deserialize(body, method.Json)!;
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             CacheMetrics.Error("serialization");
             RedisCacheLog.Undeserializable(logger, method.Name, key.ToString("x32", CultureInfo.InvariantCulture), ex);
             return miss;
+        }
+        finally
+        {
+            if (decompressed.Length > 0)
+            {
+                decompressed.Return();
+            }
         }
         // Kept past its TTL for fail-safe: a miss that carries the value to fall back on, until the window ends by this
         // process's clock too (Redis expires it by its own).

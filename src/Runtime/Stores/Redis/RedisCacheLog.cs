@@ -31,4 +31,7 @@ internal static partial class RedisCacheLog
 
     [LoggerMessage(9, LogLevel.Information, "Redis connection reset; the next probe connects afresh (the old connection is disposed once in-flight calls had their timeout).")]
     public static partial void ConnectionReset(ILogger logger);
+
+    [LoggerMessage(10, LogLevel.Warning, "A result of {Method} takes {Bytes} bytes in Redis, over the cap of {MaxEntryBytes} bytes per entry: it is returned but not stored. Raise RedisCacheStoreOptions.MaxEntryBytes to store it. Logged once per method; the cache.too_large counter counts every one.")]
+    public static partial void TooLarge(ILogger logger, string method, long bytes, long maxEntryBytes);
 }

@@ -49,7 +49,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         ConfigurationOptions configuration = options.Validate();
         _keyPrefix = options.KeyPrefix;
         _logger = options.Logger;
-        _codec = new EntryCodec(options.TimeProvider, options.Logger);
+        _codec = new EntryCodec(options.TimeProvider, options.Logger, options.CompressAbove, options.MaxEntryBytes);
         _tagVersions = new RedisTagVersions(this, options.TagRetention);
         _localTtl = options.LocalCache?.Ttl;
         _outageTtl = options.OutageCache.Enabled ? options.OutageCache.Ttl : null;
@@ -133,24 +133,26 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return inProcess;
         }
         // Untagged (the hot path), the client's own task is awaited directly: a Redis hit adds no async level of its own.
+        // The reply is read from the client's pooled lease, decoded in place, and the lease returned: no copy of a large value.
         StrongBox<TagVersions>? versions = key.Tags.Count == 0 ? null : new();
-        (RedisOutcome outcome, RedisValue raw) = await RunAsync(connection, "get", method.Name, key.Hash,
+        (RedisOutcome outcome, Lease<byte>? lease) = await RunAsync(connection, "get", method.Name, key.Hash,
             (TagVersions: _tagVersions, RedisKey: KeyFor(method, key.Hash), key.Tags, Versions: versions),
             static (database, s, sync) => s.Versions is not null ? s.TagVersions.ReadWithEntryAsync(database, s.RedisKey, s.Tags, s.Versions)
-                : sync ? new ValueTask<RedisValue>(database.StringGet(s.RedisKey))
-                : new ValueTask<RedisValue>(database.StringGetAsync(s.RedisKey)), sync).ConfigureAwait(false);
+                : sync ? new ValueTask<Lease<byte>?>(database.StringGetLease(s.RedisKey))
+                : new ValueTask<Lease<byte>?>(database.StringGetLeaseAsync(s.RedisKey)), sync).ConfigureAwait(false);
         if (outcome == RedisOutcome.Unreachable)
         {
             return inProcess.With(stamp, reachedRedis: false); // the gate just closed: the result is kept in process
         }
-        // Typed, not null: a null byte[] would convert to an empty memory, and a missing entry would read as a corrupt one.
-        ReadOnlyMemory<byte>? payload = raw.IsNull ? default(ReadOnlyMemory<byte>?) : (ReadOnlyMemory<byte>)raw;
-        CacheLookup<T> lookup = _codec.Decode(method, key.Hash, payload, versions?.Value ?? default).With(stamp, reachedRedis: true);
-        if (lookup.Found && _localTtl is { } localTtl)
+        using (lease)
         {
-            Keep(method, key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, payload!.Value.Length, _localMaxEntryBytes);
+            CacheLookup<T> lookup = _codec.Decode(method, key.Hash, lease?.Memory, versions?.Value ?? default).With(stamp, reachedRedis: true);
+            if (lookup.Found && _localTtl is { } localTtl)
+            {
+                Keep(method, key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, lease!.Length, _localMaxEntryBytes);
+            }
+            return lookup;
         }
-        return lookup;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -170,7 +172,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return;
         }
         TimeSpan ttl = method.NextTtl();
-        if (!key.CanStoreUnder(read.Versions) || _codec.Encode(method, value, read.Versions, ttl) is not { } payload)
+        if (!key.CanStoreUnder(read.Versions) || !_codec.TryEncode(method, value, read.Versions, ttl, out RentedBytes payload))
         {
             return;
         }
@@ -180,12 +182,14 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             Keep(method, key, read.Local, value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, payload.Length, _localMaxEntryBytes);
         }
         string redisKey = KeyFor(method, key.Hash);
-        (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, payload, Expiry: ttl + method.FailSafe),
+        (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
             static (database, s, sync) => sync
-                ? new ValueTask<bool>(database.StringSet(s.redisKey, s.payload, s.Expiry))
-                : new ValueTask<bool>(database.StringSetAsync(s.redisKey, s.payload, s.Expiry)), sync).ConfigureAwait(false);
+                ? new ValueTask<bool>(database.StringSet(s.redisKey, s.Payload, s.Expiry))
+                : new ValueTask<bool>(database.StringSetAsync(s.redisKey, s.Payload, s.Expiry)), sync).ConfigureAwait(false);
         if (outcome == RedisOutcome.Done)
         {
+            // Only once Redis has answered: a command that timed out may still be written from these bytes later.
+            payload.Return();
             _evictions?.Announce(connection, redisKey);
         }
     }
@@ -229,9 +233,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         try
         {
             TResult value = await command(connection.GetDatabase(), state, sync).ConfigureAwait(false);
-            if (value is RedisValue read)
+            if (activity is not null && operation == "get")
             {
-                activity?.SetTag("cache.hit", !read.IsNull); // a read's span says whether it found an entry
+                activity.SetTag("cache.hit", value is not null); // a read's span says whether it found an entry
             }
             _connection.Succeeded();
             return (RedisOutcome.Done, value);

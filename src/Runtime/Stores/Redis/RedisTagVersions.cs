@@ -13,15 +13,15 @@ internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention
     /// Reads an entry and its tags' current versions (into <paramref name="versions"/>) in one round trip: every GET is
     /// sent before the first await, and each names a single key, so it works on a cluster.
     /// </summary>
-    public async ValueTask<RedisValue> ReadWithEntryAsync(IDatabase database, string entryKey, CacheTags tags, StrongBox<TagVersions> versions)
+    public async ValueTask<Lease<byte>?> ReadWithEntryAsync(IDatabase database, string entryKey, CacheTags tags, StrongBox<TagVersions> versions)
     {
-        Task<RedisValue> entry = database.StringGetAsync(entryKey);
+        Task<Lease<byte>?> entry = database.StringGetLeaseAsync(entryKey);
         var reads = new Task<RedisValue>[tags.Count];
         for (int i = 0; i < reads.Length; i++)
         {
             reads[i] = database.StringGetAsync(store.TagKeyFor(tags[i]));
         }
-        RedisValue raw = await entry.ConfigureAwait(false);
+        Lease<byte>? raw = await entry.ConfigureAwait(false);
         versions.Value = await CompleteAsync(database, tags, reads).ConfigureAwait(false);
         return raw;
     }
