@@ -6,9 +6,16 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Full run:  dotnet run -c Release --project bench/ResultCache.Benchmarks -- --filter '*'
 // Short run: add --quick (in-process, few iterations: minutes instead of an hour; ratios are rougher).
 // Hit ratios: --hit-ratio (a plain replay of fixed traces, not BenchmarkDotNet).
+// Large values: --large-values (per-call p50/p99 and MEMORY USAGE per entry, not BenchmarkDotNet).
 if (args.Contains("--hit-ratio"))
 {
     ResultCache.Benchmarks.HitRatio.HitRatioRun.Run();
+    return;
+}
+// Large values: per-call latency percentiles and bytes in Redis per entry (a plain harness, not BenchmarkDotNet).
+if (args.Contains("--large-values"))
+{
+    await ResultCache.Benchmarks.LargeValueRun.RunAsync();
     return;
 }
 bool quick = args.Contains("--quick");

@@ -154,6 +154,28 @@ public sealed class LargeResultTests
     }
 
     [Fact]
+    public async Task The_local_layer_weighs_a_compressed_entry_by_its_json_not_its_stored_bytes()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using var metrics = new MetricRecorder();
+        using RedisCacheStore store = new(new RedisCacheStoreOptions
+        {
+            Configuration = redis.Configuration,
+            Logger = _log,
+            LocalCache = new LocalCacheOptions { Ttl = TimeSpan.FromSeconds(30), MaxEntryBytes = 128 * 1024 },
+        });
+        var documents = new LargeDocuments(store);
+
+        await documents.GetAsync(200_000); // about 200 KB of JSON, stored in well under 128 KB
+        await documents.GetAsync(200_000);
+
+        Assert.True(await redis.Admin.StringLengthAsync(Assert.Single(redis.Keys())) < 128 * 1024);
+        Assert.Equal(0, store.InProcessCount);
+        Assert.Equal(2, metrics.Sum("cache.too_large", "cache.method", "ResultCache.Tests.LargeDocuments.GetAsync")); // its write, then its read
+        Assert.Equal(1, documents.CoreCalls);
+    }
+
+    [Fact]
     public async Task One_megabyte_hits_on_loopback_stay_within_the_default_operation_timeout()
     {
         await using RedisServer redis = await RedisServer.StartAsync();

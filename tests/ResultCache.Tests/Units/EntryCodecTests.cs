@@ -22,7 +22,7 @@ public sealed class EntryCodecTests
         byte[] payload = Encode(codec, method, Value, default, TimeSpan.FromMinutes(5));
 
         Assert.StartsWith("{", Encoding.UTF8.GetString(payload));
-        CacheLookup<Stats> read = codec.Decode(method, 1, payload, default);
+        CacheLookup<Stats> read = codec.Decode(method, 1, payload, default, out _);
         Assert.True(read.Found);
         Assert.Equal(Value, read.Value);
     }
@@ -35,8 +35,8 @@ public sealed class EntryCodecTests
         byte[] payload = Encode(codec, method, Value, new TagVersions(7, 9), TimeSpan.FromMinutes(5));
 
         Assert.Equal(16, payload.Length - Encode(codec, method, Value, default, TimeSpan.FromMinutes(5)).Length);
-        Assert.True(codec.Decode(method, 1, payload, new TagVersions(7, 9)).Found);
-        CacheLookup<Stats> invalidated = codec.Decode(method, 1, payload, new TagVersions(7, 10));
+        Assert.True(codec.Decode(method, 1, payload, new TagVersions(7, 9), out _).Found);
+        CacheLookup<Stats> invalidated = codec.Decode(method, 1, payload, new TagVersions(7, 10), out _);
         Assert.False(invalidated.Found);
         Assert.False(invalidated.HasStaleValue);
         Assert.Equal(10, invalidated.Versions[1]); // a miss carries the current versions for the write
@@ -50,16 +50,16 @@ public sealed class EntryCodecTests
         byte[] payload = Encode(codec, method, Value, default, TimeSpan.FromSeconds(60));
 
         _time.Advance(TimeSpan.FromSeconds(59));
-        Assert.True(codec.Decode(method, 1, payload, default).Found);
+        Assert.True(codec.Decode(method, 1, payload, default, out _).Found);
 
         _time.Advance(TimeSpan.FromSeconds(2));
-        CacheLookup<Stats> stale = codec.Decode(method, 1, payload, default);
+        CacheLookup<Stats> stale = codec.Decode(method, 1, payload, default, out _);
         Assert.False(stale.Found);
         Assert.True(stale.HasStaleValue);
         Assert.Equal(Value, stale.Value);
 
         _time.Advance(TimeSpan.FromSeconds(600));
-        CacheLookup<Stats> gone = codec.Decode(method, 1, payload, default);
+        CacheLookup<Stats> gone = codec.Decode(method, 1, payload, default, out _);
         Assert.False(gone.Found || gone.HasStaleValue);
     }
 
@@ -69,11 +69,11 @@ public sealed class EntryCodecTests
         EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
 
-        Assert.False(codec.Decode(method, 1, null, default).Found);
-        Assert.False(codec.Decode(method, 1, new byte[4], new TagVersions(1)).Found); // shorter than its header
+        Assert.False(codec.Decode(method, 1, null, default, out _).Found);
+        Assert.False(codec.Decode(method, 1, new byte[4], new TagVersions(1), out _).Found); // shorter than its header
         Assert.Empty(_log.Entries);
 
-        Assert.False(codec.Decode(method, 1, Encoding.UTF8.GetBytes("{\"ProjectId\": not json"), default).Found);
+        Assert.False(codec.Decode(method, 1, Encoding.UTF8.GetBytes("{\"ProjectId\": not json"), default, out _).Found);
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
     }
 
@@ -89,7 +89,7 @@ public sealed class EntryCodecTests
 
         Assert.True(payload.Length < json / 2, $"{payload.Length} bytes stored for {json} bytes of JSON");
         Assert.Equal(PayloadCompression.Marker, payload[16]); // after the fresh-until time and one tag version
-        CacheLookup<Document> read = codec.Decode(method, 1, payload, new TagVersions(3));
+        CacheLookup<Document> read = codec.Decode(method, 1, payload, new TagVersions(3), out _);
         Assert.True(read.Found);
         Assert.Equal(document.Lines, read.Value.Lines);
     }
@@ -115,7 +115,7 @@ public sealed class EntryCodecTests
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
         byte[] payload = [PayloadCompression.Marker, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x41]; // claims 2 GB from two bytes
 
-        Assert.False(codec.Decode(method, 1, payload, default).Found);
+        Assert.False(codec.Decode(method, 1, payload, default, out _).Found);
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
     }
 
@@ -126,8 +126,8 @@ public sealed class EntryCodecTests
         EntryCodec codec = NewCodec(maxEntryBytes: 32);
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
 
-        Assert.False(codec.TryEncode(method, Value, default, TimeSpan.FromMinutes(1), out _));
-        Assert.False(codec.TryEncode(method, Value, default, TimeSpan.FromMinutes(1), out _));
+        Assert.False(codec.TryEncode(method, Value, default, TimeSpan.FromMinutes(1), out _, out _));
+        Assert.False(codec.TryEncode(method, Value, default, TimeSpan.FromMinutes(1), out _, out _));
 
         Assert.Equal(2, metrics.Sum("cache.too_large", "cache.method", "Tests.Codec"));
         Assert.Single(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Tests.Codec"));
@@ -138,7 +138,7 @@ public sealed class EntryCodecTests
     // The payload as Redis would get it; the pooled buffer goes back at once.
     private static byte[] Encode<T>(EntryCodec codec, CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl)
     {
-        Assert.True(codec.TryEncode(method, value, versions, ttl, out RentedBytes rented));
+        Assert.True(codec.TryEncode(method, value, versions, ttl, out RentedBytes rented, out _));
         byte[] payload = rented.Span.ToArray();
         rented.Return();
         return payload;

@@ -18,11 +18,12 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
     private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
 
     /// <summary>
-    /// The payload to store for <paramref name="ttl"/>, in pooled memory the caller returns once Redis has it; false
-    /// when the value does not serialize or its payload is over the cap.
+    /// The payload to store for <paramref name="ttl"/>, in pooled memory the caller returns once Redis has it, and the
+    /// length of its JSON before compression; false when the value does not serialize or its payload is over the cap.
     /// </summary>
-    public bool TryEncode<T>(CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl, out RentedBytes payload)
+    public bool TryEncode<T>(CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl, out RentedBytes payload, out int jsonBytes)
     {
+        jsonBytes = 0;
         bool failSafe = method.FailSafe > TimeSpan.Zero;
         int header = ((failSafe ? 1 : 0) + versions.Count) * sizeof(long);
         try
@@ -47,7 +48,8 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
             BinaryPrimitives.WriteInt64LittleEndian(next, versions[i]);
             next = next[sizeof(long)..];
         }
-        if (payload.Length - header > compressAbove)
+        jsonBytes = payload.Length - header;
+        if (jsonBytes > compressAbove)
         {
             payload = PayloadCompression.Compress(payload, header);
         }
@@ -66,10 +68,12 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
 
     /// <summary>
     /// Reads a stored payload (null: none) against the tags' current <paramref name="versions"/>: a hit, a fail-safe value
-    /// past its TTL, or a miss (absent, stored under an invalidated tag version, cut short or unreadable).
+    /// past its TTL, or a miss (absent, stored under an invalidated tag version, cut short or unreadable); and the
+    /// length of its JSON once decompressed, which weighs the value in process.
     /// </summary>
-    public CacheLookup<T> Decode<T>(CachedMethod<T> method, UInt128 key, ReadOnlyMemory<byte>? payload, TagVersions versions)
+    public CacheLookup<T> Decode<T>(CachedMethod<T> method, UInt128 key, ReadOnlyMemory<byte>? payload, TagVersions versions, out int jsonBytes)
     {
+        jsonBytes = 0;
         var miss = CacheLookup<T>.Miss(versions);
         if (payload is not { } stored || !TryReadHeader(stored.Span, method.FailSafe > TimeSpan.Zero, versions, out long freshUntil, out int header))
         {
@@ -85,6 +89,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
                 body = PayloadCompression.TryDecompress(body, out decompressed) ? decompressed.Span
                     : throw new JsonException("The compressed entry is cut short or corrupt.");
             }
+            jsonBytes = body.Length;
             value = JsonSerializer.Deserialize(body, method.Json)!;
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)

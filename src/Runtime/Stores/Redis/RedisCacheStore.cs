@@ -146,10 +146,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         using (lease)
         {
-            CacheLookup<T> lookup = _codec.Decode(method, key.Hash, lease?.Memory, versions?.Value ?? default).With(stamp, reachedRedis: true);
+            CacheLookup<T> lookup = _codec.Decode(method, key.Hash, lease?.Memory, versions?.Value ?? default, out int jsonBytes).With(stamp, reachedRedis: true);
             if (lookup.Found && _localTtl is { } localTtl)
             {
-                Keep(method, key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, lease!.Length, _localMaxEntryBytes);
+                Keep(method, key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, jsonBytes, _localMaxEntryBytes);
             }
             return lookup;
         }
@@ -172,14 +172,14 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             return;
         }
         TimeSpan ttl = method.NextTtl();
-        if (!key.CanStoreUnder(read.Versions) || !_codec.TryEncode(method, value, read.Versions, ttl, out RentedBytes payload))
+        if (!key.CanStoreUnder(read.Versions) || !_codec.TryEncode(method, value, read.Versions, ttl, out RentedBytes payload, out int jsonBytes))
         {
             return;
         }
         if (_localTtl is { } localTtl && key.Tags.Count == 0)
         {
             // A tagged value enters the local layer on its next read from Redis, as the layer always did.
-            Keep(method, key, read.Local, value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, payload.Length, _localMaxEntryBytes);
+            Keep(method, key, read.Local, value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, jsonBytes, _localMaxEntryBytes);
         }
         string redisKey = KeyFor(method, key.Hash);
         (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
