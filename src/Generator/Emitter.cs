@@ -110,6 +110,10 @@ namespace ResultCache.Generator
             {
                 arguments.Add("failSafeSeconds: " + method.FailSafeSeconds);
             }
+            if (method.SingleFlightAcrossInstances)
+            {
+                arguments.Add("singleFlightAcrossInstances: true");
+            }
             writer.Line("private static readonly global::ResultCache.CachedMethod<" + method.ResultType + "> " + names.Field + " = new(");
             for (int i = 0; i < arguments.Count; i++)
             {

@@ -76,6 +76,7 @@ namespace ResultCache.Generator
                 diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidTtl, ttlLocation, ttl.ToString(), method.Name));
             }
             bool cacheNulls = attribute.NamedArguments.Any(a => a.Key == "CacheNulls" && a.Value.Value is true);
+            bool acrossInstances = attribute.NamedArguments.Any(a => a.Key == "SingleFlightAcrossInstances" && a.Value.Value is true);
             int jitter = IntOption(attribute, "TtlJitterPercent", 0, 50, "use 0 (off) to 50 percent", method, diagnostics, cancellationToken);
             int failSafe = IntOption(attribute, "FailSafeSeconds", 0, int.MaxValue, "use 0 (off) or a number of seconds", method, diagnostics, cancellationToken);
 
@@ -130,6 +131,7 @@ namespace ResultCache.Generator
                 CacheNulls: cacheNulls,
                 TtlJitterPercent: jitter,
                 FailSafeSeconds: failSafe,
+                SingleFlightAcrossInstances: acrossInstances,
                 KeyName: KeyName(method).ToEquatableArray(),
                 OverloadId: overloadId,
                 Signature: signature,

@@ -75,7 +75,7 @@ internal static class TestSources
 
         public static partial class Reports
         {
-            [CacheResult(300, Tags = new[] { "project:{projectId}" })]
+            [CacheResult(300, Tags = new[] { "project:{projectId}" }, SingleFlightAcrossInstances = true)]
             public static partial ValueTask<Product> GetAsync(Guid projectId, DateOnly day, [CacheKeyIgnore] string traceId);
 
             private static ValueTask<Product> GetAsyncCore(Guid projectId, DateOnly day, string traceId) =>

@@ -41,6 +41,7 @@ namespace ResultCache.Generator.Model
         bool CacheNulls,
         int TtlJitterPercent,
         int FailSafeSeconds,
+        bool SingleFlightAcrossInstances,
         EquatableArray<KeyNamePart> KeyName,
         string OverloadId,
         string Signature,

@@ -44,6 +44,16 @@ public sealed class CacheResultAttribute : Attribute
     public int FailSafeSeconds { get; set; }
 
     /// <summary>
+    /// Single flight across instances, on a Redis store: when several instances miss the same key at once, the one
+    /// that wins a short lease in Redis runs <c>...Core</c> and the others wait for its value (at most
+    /// <see cref="RedisCacheStoreOptions.LeaseTime"/>), then compute it themselves. A lease dies with its holder: if
+    /// it fails, the others take over at once; if it crashes, when the lease expires. While Redis is unavailable,
+    /// calls fall back to single flight within the process. Off by default: turn it on for an expensive
+    /// <c>...Core</c> whose hot keys a whole fleet misses together.
+    /// </summary>
+    public bool SingleFlightAcrossInstances { get; set; }
+
+    /// <summary>
     /// A version for changes no compile-time check can see: bump it when <c>...Core</c> computes a different result
     /// for the same arguments (a fixed calculation, a changed unit, another data source), so that entries written
     /// before are never read. Changes to the parameters or to the result type's JSON change the keys on their own.

@@ -27,7 +27,9 @@ public sealed class CachedMethod<T>
     /// <param name="cacheNulls">Whether <see langword="null"/> results are cached.</param>
     /// <param name="ttlJitterPercent">Spreads each entry's TTL by up to this many percent either way; 0 (off) to 50.</param>
     /// <param name="failSafeSeconds">How long past its TTL an entry is kept as a fallback for a failing <c>...Core</c>; 0 is off.</param>
-    public CachedMethod(string name, string signature, int ttlSeconds, JsonTypeInfo<T> json, bool cacheNulls = false, int ttlJitterPercent = 0, int failSafeSeconds = 0)
+    /// <param name="singleFlightAcrossInstances">Whether, on a Redis miss, one instance computes under a lease while the others wait for its value.</param>
+    public CachedMethod(string name, string signature, int ttlSeconds, JsonTypeInfo<T> json, bool cacheNulls = false, int ttlJitterPercent = 0, int failSafeSeconds = 0,
+        bool singleFlightAcrossInstances = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentException.ThrowIfNullOrEmpty(signature);
@@ -43,6 +45,7 @@ public sealed class CachedMethod<T>
         Json = json;
         TtlJitterPercent = ttlJitterPercent;
         FailSafe = TimeSpan.FromSeconds(failSafeSeconds);
+        SingleFlightAcrossInstances = singleFlightAcrossInstances;
         KeyPrefix = $"{name}:{signature}:";
         Seed = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(KeyPrefix)));
         _emptyArguments = XxHash128.HashToUInt128(ReadOnlySpan<byte>.Empty, Seed);
@@ -80,6 +83,12 @@ public sealed class CachedMethod<T>
     /// is returned instead (and the failure logged). Zero (the default) turns fail-safe off: the exception propagates.
     /// </summary>
     public TimeSpan FailSafe { get; }
+
+    /// <summary>
+    /// Whether a Redis miss is computed by one instance under a lease while the others wait for its value
+    /// (<see cref="CacheResultAttribute.SingleFlightAcrossInstances"/>).
+    /// </summary>
+    public bool SingleFlightAcrossInstances { get; }
 
     /// <summary>How many keys have a <c>...Core</c> run in flight right now.</summary>
     public int InFlight => _flights.Count;
@@ -190,10 +199,32 @@ public sealed class CachedMethod<T>
                 else
                 {
                     CacheMetrics.Miss(Name);
-                    (value, bool computed) = await ComputeAsync(store, read, state, core, run).ConfigureAwait(false);
-                    if (computed && (value is not null || CacheNulls))
+                    // Across instances: one of them computes under a lease; the others read what it stores.
+                    FleetClaim<T> claim = SingleFlightAcrossInstances && read.ReachedRedis
+                        ? await store.ClaimAsync(this, key, sync, cancellationToken).ConfigureAwait(false)
+                        : FleetClaim<T>.ComputeHere;
+                    if (claim.Found)
                     {
-                        await store.WriteAsync(this, key, read, value, sync).ConfigureAwait(false);
+                        value = claim.Value;
+                    }
+                    else
+                    {
+                        try
+                        {
+                            (value, bool computed) = await ComputeAsync(store, read, state, core, run).ConfigureAwait(false);
+                            if (computed && (value is not null || CacheNulls))
+                            {
+                                await store.WriteAsync(this, key, read, value, sync).ConfigureAwait(false);
+                            }
+                        }
+                        finally
+                        {
+                            // Stored or failed, the waiting instances stop waiting: they read the value, or take over.
+                            if (claim.HoldsLease)
+                            {
+                                await store.ReleaseAsync(this, claim, sync).ConfigureAwait(false);
+                            }
+                        }
                     }
                     CacheMetrics.Finish(start, Name, "miss");
                 }

@@ -15,6 +15,7 @@ internal static class ResultCacheConfiguration
         nameof(RedisCacheStoreOptions.Configuration), nameof(RedisCacheStoreOptions.KeyPrefix), nameof(RedisCacheStoreOptions.Backoff),
         nameof(RedisCacheStoreOptions.HealthCheckInterval), nameof(RedisCacheStoreOptions.ConnectTimeout), nameof(RedisCacheStoreOptions.OperationTimeout),
         nameof(RedisCacheStoreOptions.TagRetention), nameof(RedisCacheStoreOptions.CompressAbove), nameof(RedisCacheStoreOptions.MaxEntryBytes),
+        nameof(RedisCacheStoreOptions.LeaseTime),
         nameof(RedisCacheStoreOptions.LocalCache), nameof(RedisCacheStoreOptions.OutageCache),
     ];
     private static readonly string[] s_memoryKeys =
@@ -44,6 +45,7 @@ internal static class ResultCacheConfiguration
         r.OperationTimeout = Duration(redis, nameof(r.OperationTimeout)) ?? r.OperationTimeout;
         r.TagRetention = Duration(redis, nameof(r.TagRetention)) ?? r.TagRetention;
         r.MaxEntryBytes = Size(redis, nameof(r.MaxEntryBytes)) ?? r.MaxEntryBytes;
+        r.LeaseTime = Duration(redis, nameof(r.LeaseTime)) ?? r.LeaseTime;
         if (redis[nameof(r.CompressAbove)] is { } compressAbove)
         {
             // "off" stores every result uncompressed; otherwise a size, as for the caps.

@@ -109,6 +109,16 @@ public abstract class CacheStore
     /// <summary>Stores the leader's result, where its read says it belongs.</summary>
     internal abstract ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync);
 
+    /// <summary>
+    /// For a method that computes once across instances, after its read missed: wait for the instance that holds the
+    /// key's lease, or take the lease. A store with no other instances to share with computes here.
+    /// </summary>
+    internal virtual ValueTask<FleetClaim<T>> ClaimAsync<T>(CachedMethod<T> method, CacheKey key, bool sync, CancellationToken cancellationToken) =>
+        new(FleetClaim<T>.ComputeHere);
+
+    /// <summary>Gives back a lease from <see cref="ClaimAsync"/>, once the value is stored or its computation failed.</summary>
+    internal virtual ValueTask ReleaseAsync<T>(CachedMethod<T> method, FleetClaim<T> claim, bool sync) => default;
+
     private protected abstract ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync);
 
     private protected abstract ValueTask RemoveTagAsync(UInt128 tagHash, bool sync);

@@ -23,6 +23,7 @@ internal static class CacheMetrics
     public static readonly Counter<long> Errors = s_meter.CreateCounter<long>("cache.errors", "{error}", "Cache faults by kind (error.type: connection, server, serialization); callers never see them.");
     public static readonly Counter<long> Invalidations = s_meter.CreateCounter<long>("cache.invalidations", "{invalidation}", "Invalidations by kind (cache.invalidation.kind: entry, tag).");
     public static readonly Counter<long> TooLargeResults = s_meter.CreateCounter<long>("cache.too_large", "{result}", "Results returned but not cached because they were larger than the per-entry cap.");
+    public static readonly Counter<long> Leases = s_meter.CreateCounter<long>("cache.leases", "{miss}", "Misses of methods that compute once across instances, by cache.lease.outcome: leader (won the lease and computed), follower (read the value another instance stored), takeover (waited, then computed: the holder failed, died or ran past the lease).");
     public static readonly Counter<long> Evictions = s_meter.CreateCounter<long>("cache.evictions", "{entry}", "In-process entries evicted to stay within the store's bounds, or under memory pressure.");
     public static readonly Histogram<double> Duration = CreateDuration();
 
@@ -54,6 +55,14 @@ internal static class CacheMetrics
     public static void Share(string method) => Count(Coalesced, method);
 
     public static void TooLarge(string method) => Count(TooLargeResults, method);
+
+    public static void Lease(string method, string outcome)
+    {
+        if (Leases.Enabled)
+        {
+            Leases.Add(1, new KeyValuePair<string, object?>("cache.method", method), new KeyValuePair<string, object?>("cache.lease.outcome", outcome));
+        }
+    }
 
     public static void Evicted()
     {

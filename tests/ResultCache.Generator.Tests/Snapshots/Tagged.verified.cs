@@ -60,7 +60,8 @@ namespace Shop
             name: "Shop.Reports.GetAsync",
             signature: "b83c37e2",
             ttlSeconds: 300,
-            json: global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
+            json: global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default),
+            singleFlightAcrossInstances: true);
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public static partial global::System.Threading.Tasks.ValueTask<global::Shop.Product> GetAsync(global::System.Guid projectId, global::System.DateOnly day, string traceId)

@@ -34,4 +34,10 @@ internal static partial class RedisCacheLog
 
     [LoggerMessage(10, LogLevel.Warning, "A result of {Method} takes {Bytes} bytes in Redis, over the cap of {MaxEntryBytes} bytes per entry: it is returned but not stored. Raise RedisCacheStoreOptions.MaxEntryBytes to store it. Logged once per method; the cache.too_large counter counts every one.")]
     public static partial void TooLarge(ILogger logger, string method, long bytes, long maxEntryBytes);
+
+    [LoggerMessage(11, LogLevel.Information, "Took over computing {Method} after waiting {Waited} for another instance: its lease was given back without a value (its ...Core failed) or expired (it stopped).")]
+    public static partial void LeaseTakenOver(ILogger logger, string method, TimeSpan waited);
+
+    [LoggerMessage(12, LogLevel.Warning, "Stopped waiting for another instance to compute {Method} after {Waited}, the lease time, and computed it here. Raise RedisCacheStoreOptions.LeaseTime above the method's ...Core time.")]
+    public static partial void LeaseWaitEnded(ILogger logger, string method, TimeSpan waited);
 }

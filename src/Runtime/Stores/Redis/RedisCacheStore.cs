@@ -33,6 +33,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly TimeSpan? _outageTtl;
     private readonly long _localMaxEntryBytes;
     private readonly long _outageMaxEntryBytes;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _leaseTime;
 
     /// <summary>Connects to Redis with a StackExchange.Redis connection string and the default settings.</summary>
     /// <exception cref="ArgumentException">The connection string is not valid.</exception>
@@ -51,6 +53,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _logger = options.Logger;
         _codec = new EntryCodec(options.TimeProvider, options.Logger, options.CompressAbove, options.MaxEntryBytes);
         _tagVersions = new RedisTagVersions(this, options.TagRetention);
+        _time = options.TimeProvider;
+        _leaseTime = options.LeaseTime;
         _localTtl = options.LocalCache?.Ttl;
         _outageTtl = options.OutageCache.Enabled ? options.OutageCache.Ttl : null;
         if (_localTtl is not null || _outageTtl is not null)
@@ -194,6 +198,104 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
+    // The lease is one key beside the entry, taken with SET NX PX and given back only by its holder's token: a single
+    // key per command, so it works on a cluster. Waiting is a bounded backoff of reads, not a subscription: nothing is
+    // kept per key between polls, a lost message cannot strand a waiter, and a waiting instance makes at most
+    // two round trips per poll (its in-process callers share its wait). Any Redis fault ends the wait: compute here.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal override async ValueTask<FleetClaim<T>> ClaimAsync<T>(CachedMethod<T> method, CacheKey key, bool sync, CancellationToken cancellationToken)
+    {
+        string leaseKey = KeyFor(method, key.Hash) + ":lease";
+        string token = Guid.NewGuid().ToString("N");
+        long started = _time.GetTimestamp();
+        RedisValue holder = RedisValue.Null;
+        TimeSpan pause = FirstPoll;
+        for (bool waited = false; ; waited = true)
+        {
+            if (_connection.ForWrite is not { } connection)
+            {
+                return FleetClaim<T>.ComputeHere;
+            }
+            (RedisOutcome outcome, bool taken) = await RunAsync(connection, "lease", method.Name, key.Hash, (leaseKey, token, _leaseTime),
+                static (database, s, sync) => sync
+                    ? new ValueTask<bool>(database.LockTake(s.leaseKey, s.token, s._leaseTime))
+                    : new ValueTask<bool>(database.LockTakeAsync(s.leaseKey, s.token, s._leaseTime)), sync).ConfigureAwait(false);
+            if (outcome != RedisOutcome.Done)
+            {
+                return FleetClaim<T>.ComputeHere;
+            }
+            if (taken && waited)
+            {
+                // The holder may have stored the value and given the lease back since this instance's last read.
+                CacheLookup<T> stored = await ReadAsync(method, key, sync).ConfigureAwait(false);
+                if (stored.Found)
+                {
+                    await ReleaseAsync(method, FleetClaim<T>.Leader(leaseKey, token), sync).ConfigureAwait(false);
+                    CacheMetrics.Lease(method.Name, "follower");
+                    return FleetClaim<T>.FromAnotherInstance(stored.Value);
+                }
+                CacheMetrics.Lease(method.Name, "takeover");
+                RedisCacheLog.LeaseTakenOver(_logger, method.Name, _time.GetElapsedTime(started));
+                return FleetClaim<T>.Leader(leaseKey, token);
+            }
+            if (taken)
+            {
+                CacheMetrics.Lease(method.Name, "leader");
+                return FleetClaim<T>.Leader(leaseKey, token);
+            }
+            // Each holder gets the whole lease time: when another waiter took over, wait for that one afresh.
+            (outcome, RedisValue currentHolder) = await RunAsync(connection, "lease", method.Name, key.Hash, leaseKey,
+                static (database, k, sync) => sync ? new ValueTask<RedisValue>(database.LockQuery(k)) : new ValueTask<RedisValue>(database.LockQueryAsync(k)), sync).ConfigureAwait(false);
+            if (outcome != RedisOutcome.Done)
+            {
+                return FleetClaim<T>.ComputeHere;
+            }
+            if (currentHolder != holder)
+            {
+                (holder, started) = (currentHolder, _time.GetTimestamp());
+            }
+            TimeSpan waitedSoFar = _time.GetElapsedTime(started);
+            if (waitedSoFar >= _leaseTime)
+            {
+                CacheMetrics.Lease(method.Name, "takeover");
+                RedisCacheLog.LeaseWaitEnded(_logger, method.Name, waitedSoFar);
+                return FleetClaim<T>.ComputeHere; // the holder is alive but slower than the lease: stop waiting
+            }
+            if (sync)
+            {
+                Task.Delay(pause, _time, cancellationToken).GetAwaiter().GetResult();
+            }
+            else
+            {
+                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+            }
+            pause = pause * 2 < LastPoll ? pause * 2 : LastPoll;
+            // The holder stores the value, then gives the lease back: read first, so a free lease after a stored value
+            // is never taken to compute it again.
+            CacheLookup<T> read = await ReadAsync(method, key, sync).ConfigureAwait(false);
+            if (read.Found)
+            {
+                CacheMetrics.Lease(method.Name, "follower");
+                return FleetClaim<T>.FromAnotherInstance(read.Value);
+            }
+            if (!read.ReachedRedis)
+            {
+                return FleetClaim<T>.ComputeHere;
+            }
+        }
+    }
+
+    internal override async ValueTask ReleaseAsync<T>(CachedMethod<T> method, FleetClaim<T> claim, bool sync)
+    {
+        if (_connection.ForWrite is { } connection)
+        {
+            await RunAsync(connection, "release", method.Name, default, (LeaseKey: claim.LeaseKey!, Token: claim.Token!),
+                static (database, s, sync) => sync
+                    ? new ValueTask<bool>(database.LockRelease(s.LeaseKey, s.Token))
+                    : new ValueTask<bool>(database.LockReleaseAsync(s.LeaseKey, s.Token)), sync).ConfigureAwait(false);
+        }
+    }
+
     private protected override ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync)
     {
         _entries?.Invalidate(hash);
@@ -273,4 +375,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    // The backoff of a waiting instance: quick at first (a short ...Core), then no more than five reads a second.
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LastPoll = TimeSpan.FromMilliseconds(200);
 }

@@ -56,6 +56,13 @@ public sealed class RedisCacheStoreOptions
     public long MaxEntryBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
+    /// For methods with <see cref="CacheResultAttribute.SingleFlightAcrossInstances"/>: how long a lease in Redis lets
+    /// one instance compute a missed key while the others wait for its value, and so the longest they wait before
+    /// computing it themselves. Set it above the method's usual <c>...Core</c> time. Default 5 s.
+    /// </summary>
+    public TimeSpan LeaseTime { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// An in-process layer (L1) in front of Redis, with its own shorter TTL; off (null) by default. Writes and
     /// invalidations evict it on every instance through Redis pub/sub, and it keeps serving while Redis is down.
     /// </summary>
@@ -86,6 +93,7 @@ public sealed class RedisCacheStoreOptions
         RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
         RequirePositive(OperationTimeout, nameof(OperationTimeout));
         RequirePositive(TagRetention, nameof(TagRetention));
+        RequirePositive(LeaseTime, nameof(LeaseTime));
         if (CompressAbove < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(CompressAbove), CompressAbove, "RedisCacheStoreOptions.CompressAbove must be zero or more bytes, or null to store results uncompressed.");

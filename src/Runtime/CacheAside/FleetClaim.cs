@@ -1,0 +1,34 @@
+namespace ResultCache;
+
+/// <summary>
+/// What a leader's miss of a method that computes once across instances turned into: compute here (no lease, or
+/// Redis unavailable), compute under a lease (released once the value is stored or the computation failed), or a
+/// value another instance stored while this one waited.
+/// </summary>
+internal readonly struct FleetClaim<T>
+{
+    private FleetClaim(string? leaseKey, string? token, bool found, T value)
+    {
+        LeaseKey = leaseKey;
+        Token = token;
+        Found = found;
+        Value = value;
+    }
+
+    /// <summary>Compute here, with no lease to release.</summary>
+    public static FleetClaim<T> ComputeHere => default;
+
+    public string? LeaseKey { get; }
+
+    public string? Token { get; }
+
+    public bool Found { get; }
+
+    public T Value { get; }
+
+    public bool HoldsLease => LeaseKey is not null;
+
+    public static FleetClaim<T> Leader(string leaseKey, string token) => new(leaseKey, token, false, default!);
+
+    public static FleetClaim<T> FromAnotherInstance(T value) => new(null, null, true, value);
+}

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using ResultCache.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ResultCache.Tests;
+
+/// <summary>
+/// Single flight across instances: several stores with their own connections stand for a fleet of instances against
+/// one real redis-server. Their ...Core waits on the real clock, because the lease it races against expires on Redis's.
+/// </summary>
+public sealed class FleetSingleFlightTests(ITestOutputHelper output)
+{
+    private const string Method = "ResultCache.Tests.FleetReports.BuildAsync";
+    private static readonly TimeSpan CoreTime = TimeSpan.FromMilliseconds(500);
+
+    private readonly LogSink _log = new();
+
+    [Fact]
+    public async Task Four_instances_of_25_callers_missing_one_key_run_core_once_and_all_get_the_value()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using var metrics = new MetricRecorder();
+        var work = new FleetWork(async id => { await Task.Delay(CoreTime); return $"report {id}"; });
+        RedisCacheStore[] stores = await StartInstancesAsync(redis, 4, TimeSpan.FromSeconds(5));
+        var elapsed = Stopwatch.StartNew();
+
+        string[] results = await Task.WhenAll(Callers(stores, work, id: 7, each: 25));
+
+        output.WriteLine($"100 callers on 4 instances, ...Core {CoreTime.TotalMilliseconds} ms: all answered in {elapsed.ElapsedMilliseconds} ms");
+
+        Assert.Equal(100, results.Length);
+        Assert.All(results, r => Assert.Equal("report 7", r));
+        Assert.Equal(1, work.Runs);
+        Assert.Equal(1, metrics.Sum("cache.leases", "cache.lease.outcome", "leader"));
+        Assert.Equal(3, metrics.Sum("cache.leases", "cache.lease.outcome", "follower"));
+        Assert.Empty(redis.Keys("*:lease")); // given back once the value was stored
+        Dispose(stores);
+    }
+
+    [Fact]
+    public async Task When_the_lease_holder_dies_mid_compute_the_others_take_over_within_the_lease_time_plus_a_second()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using var metrics = new MetricRecorder();
+        TimeSpan leaseTime = TimeSpan.FromSeconds(2);
+        using var kill = new CancellationTokenSource();
+        var work = new FleetWork(async id =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, kill.Token); // the holder's run never ends on its own: it is killed
+            return $"report {id}";
+        });
+        RedisCacheStore[] stores = await StartInstancesAsync(redis, 4, leaseTime);
+        Task<string> holder = new FleetReports(stores[0], work).BuildAsync(7);
+        Assert.True(await Eventually.TrueAsync(() => redis.Keys("*:lease").Length == 1, TimeSpan.FromSeconds(5)));
+        stores[0].Dispose(); // the holder's connection is gone, and it never gives its lease back
+        work.Body = async id => { await Task.Delay(TimeSpan.FromMilliseconds(100)); return $"report {id}"; };
+        var elapsed = Stopwatch.StartNew();
+
+        string[] results = await Task.WhenAll(Callers(stores[1..], work, id: 7, each: 25));
+
+        elapsed.Stop();
+        output.WriteLine($"holder killed, lease {leaseTime.TotalSeconds} s: 75 callers answered in {elapsed.ElapsedMilliseconds} ms");
+        Assert.All(results, r => Assert.Equal("report 7", r));
+        Assert.True(elapsed.Elapsed < leaseTime + TimeSpan.FromSeconds(1), $"The others took {elapsed.Elapsed}.");
+        Assert.Equal(2, work.Runs); // the dead holder's, and one takeover
+        Assert.Equal(1, metrics.Sum("cache.leases", "cache.lease.outcome", "takeover"));
+        Assert.Contains(_log.Entries, e => e.Message.Contains("Took over computing " + Method));
+        kill.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => holder);
+        Dispose(stores);
+    }
+
+    [Fact]
+    public async Task When_the_holders_core_fails_the_others_take_over_at_once_and_see_no_exception()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        TimeSpan leaseTime = TimeSpan.FromSeconds(10);
+        var failing = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var work = new FleetWork(_ => failing.Task);
+        RedisCacheStore[] stores = await StartInstancesAsync(redis, 4, leaseTime);
+        Task<string> holder = new FleetReports(stores[0], work).BuildAsync(7);
+        Assert.True(await Eventually.TrueAsync(() => redis.Keys("*:lease").Length == 1, TimeSpan.FromSeconds(5)));
+        work.Body = async id => { await Task.Delay(CoreTime); return $"report {id}"; };
+        var elapsed = Stopwatch.StartNew();
+        Task<string[]> others = Task.WhenAll(Callers(stores[1..], work, id: 7, each: 25));
+
+        failing.SetException(new InvalidOperationException("the database said no"));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => holder); // its own caller sees its own failure
+        string[] results = await others;
+        output.WriteLine($"holder's ...Core failed, lease {leaseTime.TotalSeconds} s: 75 callers answered in {elapsed.ElapsedMilliseconds} ms");
+        Assert.All(results, r => Assert.Equal("report 7", r));
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(3), $"The others took {elapsed.Elapsed}; the lease was {leaseTime}.");
+        Assert.Equal(2, work.Runs);
+        Dispose(stores);
+    }
+
+    [Fact]
+    public async Task With_redis_frozen_callers_are_bounded_by_the_operation_timeout_then_fall_back_to_single_flight_in_process()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        TimeSpan operationTimeout = TimeSpan.FromSeconds(1);
+        var work = new FleetWork(async id => { await Task.Delay(TimeSpan.FromMilliseconds(100)); return $"report {id}"; });
+        RedisCacheStore[] stores = await StartInstancesAsync(redis, 4, TimeSpan.FromSeconds(5), operationTimeout);
+        redis.Pause();
+        try
+        {
+            var elapsed = Stopwatch.StartNew();
+            List<Task<string>> callers = Callers(stores, work, id: 7, each: 25);
+            var slowest = TimeSpan.Zero;
+            foreach (Task<string> caller in callers)
+            {
+                Assert.Equal("report 7", await caller);
+                slowest = elapsed.Elapsed;
+            }
+
+            output.WriteLine($"Redis frozen, operation timeout {operationTimeout.TotalSeconds} s: slowest of 100 callers {slowest.TotalMilliseconds:F0} ms");
+            Assert.True(slowest < operationTimeout + TimeSpan.FromSeconds(1), $"The slowest caller took {slowest}.");
+            Assert.Equal(4, work.Runs); // one per instance: single flight within each process
+            Assert.All(stores, s => Assert.Equal(RedisStatus.Unavailable, s.Status));
+        }
+        finally
+        {
+            redis.Resume();
+            Dispose(stores);
+        }
+    }
+
+    [Fact]
+    public async Task Many_distinct_keys_leave_no_wait_state_in_process_and_no_lease_in_redis()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        var work = new FleetWork(id => Task.FromResult($"report {id}"));
+        RedisCacheStore[] stores = await StartInstancesAsync(redis, 2, TimeSpan.FromSeconds(5));
+        var first = new FleetReports(stores[0], work);
+        var second = new FleetReports(stores[1], work);
+
+        for (int id = 0; id < 1_000; id++)
+        {
+            await Task.WhenAll(first.BuildAsync(id), second.BuildAsync(id));
+        }
+
+        Assert.Equal(0, FleetReports.InFlight);
+        Assert.Empty(redis.Keys("*:lease"));
+        Assert.Equal(1_000, redis.Keys("rc:*").Length);
+        Dispose(stores);
+    }
+
+    private async Task<RedisCacheStore[]> StartInstancesAsync(RedisServer redis, int count, TimeSpan leaseTime, TimeSpan? operationTimeout = null)
+    {
+        RedisCacheStore[] stores = Enumerable.Range(0, count).Select(_ => new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = redis.Configuration,
+            Logger = _log,
+            LeaseTime = leaseTime,
+            OperationTimeout = operationTimeout ?? TimeSpan.FromSeconds(2),
+        })).ToArray();
+        Assert.True(await Eventually.TrueAsync(() => stores.All(s => s.Status == RedisStatus.Available), TimeSpan.FromSeconds(10)));
+        return stores;
+    }
+
+    private static List<Task<string>> Callers(IEnumerable<RedisCacheStore> stores, FleetWork work, int id, int each) =>
+        stores.SelectMany(store =>
+        {
+            var reports = new FleetReports(store, work);
+            return Enumerable.Range(0, each).Select(_ => Task.Run(() => reports.BuildAsync(id)));
+        }).ToList();
+
+    private static void Dispose(IEnumerable<RedisCacheStore> stores)
+    {
+        foreach (RedisCacheStore store in stores)
+        {
+            store.Dispose();
+        }
+    }
+}
+
+/// <summary>The work behind <see cref="FleetReports"/>, shared by every instance so the test counts runs fleet-wide.</summary>
+public sealed class FleetWork(Func<int, Task<string>> body)
+{
+    private int _runs;
+
+    public Func<int, Task<string>> Body { get; set; } = body;
+
+    public int Runs => Volatile.Read(ref _runs);
+
+    public Task<string> RunAsync(int id)
+    {
+        Interlocked.Increment(ref _runs);
+        return Body(id);
+    }
+}
+
+/// <summary>An expensive report that a fleet computes once per key.</summary>
+public sealed partial class FleetReports(CacheStore store, FleetWork work)
+{
+    private CacheStore CacheStore => store;
+
+    // The method's CachedMethod lives in a generated static field; read its count through the type's field.
+    public static int InFlight =>
+        ((CachedMethod<string>)typeof(FleetReports).GetFields(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+            .Single(f => f.Name.StartsWith("__cache_BuildAsync_", StringComparison.Ordinal)).GetValue(null)!).InFlight;
+
+    [CacheResult(300, SingleFlightAcrossInstances = true)]
+    public partial Task<string> BuildAsync(int id);
+
+    private Task<string> BuildAsyncCore(int id) => work.RunAsync(id);
+}
