@@ -16,6 +16,7 @@ public sealed class ConfigurationTests
         Assert.Equal(100_000, options.OutageCache.MaxEntries);
         Assert.Equal(4096, options.CompressAbove);
         Assert.Equal(8L << 20, options.MaxEntryBytes);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.LeaseTime);
     }
 
     [Fact]

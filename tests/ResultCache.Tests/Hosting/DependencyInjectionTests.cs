@@ -30,6 +30,7 @@ public sealed class DependencyInjectionTests
             ["ResultCache:Redis:LocalCache:MaxEntryBytes"] = "512KB",
             ["ResultCache:Redis:CompressAbove"] = "16KB",
             ["ResultCache:Redis:MaxEntryBytes"] = "2MB",
+            ["ResultCache:Redis:LeaseTime"] = "3s",
         });
         await host.StartAsync();
 
@@ -44,6 +45,7 @@ public sealed class DependencyInjectionTests
         Assert.Equal(512L << 10, options.Redis.LocalCache.MaxEntryBytes);
         Assert.Equal(16 << 10, options.Redis.CompressAbove);
         Assert.Equal(2L << 20, options.Redis.MaxEntryBytes);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.Redis.LeaseTime);
         var service = host.Services.GetRequiredService<StatsService>();
         await service.GetStatsAsync(Project, Day);
         Assert.StartsWith("app1:", Assert.Single(redis.Keys()));
@@ -85,6 +87,7 @@ public sealed class DependencyInjectionTests
     [InlineData("ResultCache:Redis:OutageCache:Ttl", "-1s", "OutageCacheOptions.Ttl must be zero (off) or positive")]
     [InlineData("ResultCache:Redis:OutageCache:Tll", "30s", "ResultCache:Redis:OutageCache:Tll is not a ResultCache setting")]
     [InlineData("ResultCache:Redis:MaxEntryBytes", "0", "RedisCacheStoreOptions.MaxEntryBytes must be positive")]
+    [InlineData("ResultCache:Redis:LeaseTime", "0s", "RedisCacheStoreOptions.LeaseTime must be positive")]
     [InlineData("ResultCache:Redis:CompressAbove", "-1", "RedisCacheStoreOptions.CompressAbove must be zero or more bytes, or null")]
     [InlineData("ResultCache:Redis:CompressAbove", "4GB", "ResultCache:Redis:CompressAbove = \"4GB\" is not valid: write a size in bytes such as \"4096\" or \"16KB\", or \"off\"")]
     public async Task A_bad_setting_fails_the_host_start_with_a_message_that_names_it(string key, string value, string message)
