@@ -9,6 +9,9 @@ public sealed class LeastPrivilegeTests
     /// <summary>The line documented in the README: keys under the prefix, and only the commands the runtime sends: the client sends SETEX for a write with a TTL, UNLINK to delete, and ECHO while connecting.</summary>
     public const string AclRules = "resetkeys ~rc:* resetchannels -@all +get +set +setex +del +unlink +ping +echo";
 
+    /// <summary>What methods with SingleFlightAcrossInstances add, as the README says: the lease is given back by a script.</summary>
+    public const string AclRulesForLeases = "+eval +evalsha +script|load";
+
     private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
 
     [Fact]
@@ -43,5 +46,29 @@ public sealed class LeastPrivilegeTests
         using ConnectionMultiplexer asUser = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},user=resultcache,password=cache-secret,tiebreaker=");
         RedisServerException refused = await Assert.ThrowsAsync<RedisServerException>(() => asUser.GetDatabase().StringSetAsync("other:key", "x"));
         Assert.StartsWith("NOPERM", refused.Message);
+    }
+
+    [Fact]
+    public async Task Single_flight_across_instances_works_as_a_user_limited_to_the_prefix_with_the_lease_commands()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        string reply = await redis.CommandAsync(["ACL", "SETUSER", "resultcache", "on", ">cache-secret", .. (AclRules + " " + AclRulesForLeases).Split(' ')]);
+        Assert.Equal("+OK", reply);
+        var log = new LogSink();
+        using var store = new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = $"{redis.Configuration},user=resultcache,password=cache-secret,tiebreaker=",
+            Logger = log,
+        });
+        var work = new FleetWork(id => Task.FromResult($"report {id}"));
+        var reports = new FleetReports(store, work);
+
+        Assert.Equal("report 1", await reports.BuildAsync(1));
+        Assert.Equal("report 1", await reports.BuildAsync(1));
+
+        Assert.Equal(1, work.Runs);
+        Assert.Equal(RedisStatus.Available, store.Status);
+        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("error", StringComparison.OrdinalIgnoreCase));
+        Assert.Empty(redis.Keys("*:lease")); // given back by the script, not left to expire
     }
 }

@@ -224,9 +224,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             {
                 return FleetClaim<T>.ComputeHere;
             }
-            if (taken && waited)
+            if (taken)
             {
-                // The holder may have stored the value and given the lease back since this instance's last read.
+                // Another instance may have stored the value and given the lease back since this one's last read: one
+                // more read, so a lease taken just after a value was stored never computes it twice.
                 CacheLookup<T> stored = await ReadAsync(method, key, sync).ConfigureAwait(false);
                 if (stored.Found)
                 {
@@ -234,13 +235,11 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                     CacheMetrics.Lease(method.Name, "follower");
                     return FleetClaim<T>.FromAnotherInstance(stored.Value);
                 }
-                CacheMetrics.Lease(method.Name, "takeover");
-                RedisCacheLog.LeaseTakenOver(_logger, method.Name, _time.GetElapsedTime(started));
-                return FleetClaim<T>.Leader(leaseKey, token);
-            }
-            if (taken)
-            {
-                CacheMetrics.Lease(method.Name, "leader");
+                CacheMetrics.Lease(method.Name, waited ? "takeover" : "leader");
+                if (waited)
+                {
+                    RedisCacheLog.LeaseTakenOver(_logger, method.Name, _time.GetElapsedTime(started));
+                }
                 return FleetClaim<T>.Leader(leaseKey, token);
             }
             // Each holder gets the whole lease time: when another waiter took over, wait for that one afresh.
@@ -289,10 +288,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     {
         if (_connection.ForWrite is { } connection)
         {
-            await RunAsync(connection, "release", method.Name, default, (LeaseKey: claim.LeaseKey!, Token: claim.Token!),
+            // One script on one key: deleted only while it still holds this holder's token, so a lease that expired and
+            // was taken over is never given back by its old holder.
+            await RunAsync(connection, "release", method.Name, default, (LeaseKey: (RedisKey)claim.LeaseKey!, Token: (RedisValue)claim.Token!),
                 static (database, s, sync) => sync
-                    ? new ValueTask<bool>(database.LockRelease(s.LeaseKey, s.Token))
-                    : new ValueTask<bool>(database.LockReleaseAsync(s.LeaseKey, s.Token)), sync).ConfigureAwait(false);
+                    ? new ValueTask<RedisResult>(database.ScriptEvaluate(ReleaseScript, [s.LeaseKey], [s.Token]))
+                    : new ValueTask<RedisResult>(database.ScriptEvaluateAsync(ReleaseScript, [s.LeaseKey], [s.Token])), sync).ConfigureAwait(false);
         }
     }
 
@@ -375,6 +376,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
     // The backoff of a waiting instance: quick at first (a short ...Core), then no more than five reads a second.
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(10);
