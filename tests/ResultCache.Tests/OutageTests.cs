@@ -123,7 +123,7 @@ public sealed class OutageTests
     [Fact]
     public async Task An_outage_entry_lives_the_method_ttl_capped_by_the_outage_ttl()
     {
-        using RedisCacheStore store = NewStore(Unreachable());
+        using RedisCacheStore store = await UnavailableStoreAsync();
         var service = new FlakyService(store); // GetAsync: [CacheResult(60)]; the outage TTL is 30 s
 
         await service.GetAsync(1);
@@ -155,7 +155,7 @@ public sealed class OutageTests
     [Fact]
     public async Task Invalidations_during_an_outage_apply_to_its_entries_at_once()
     {
-        using RedisCacheStore store = NewStore(Unreachable());
+        using RedisCacheStore store = await UnavailableStoreAsync();
         var reports = new ProjectReports(store); // tagged "project:{projectId}" and "day:{day}"
 
         await reports.GetStatsAsync(Project, Day);
@@ -174,7 +174,7 @@ public sealed class OutageTests
     [Fact]
     public async Task A_fail_safe_method_falls_back_to_an_outage_entry()
     {
-        using RedisCacheStore store = NewStore(Unreachable());
+        using RedisCacheStore store = await UnavailableStoreAsync();
         var service = new FlakyService(store); // GetWithFailSafeAsync: [CacheResult(60, FailSafeSeconds = 300)]
         int kept = await service.GetWithFailSafeAsync(4);
 
@@ -198,6 +198,15 @@ public sealed class OutageTests
         };
         options.OutageCache.Ttl = outageTtl ?? options.OutageCache.Ttl;
         return new RedisCacheStore(options);
+    }
+
+    // A store whose first connect has already failed. A call made while that connect is still running (it can take
+    // seconds on a loaded machine) is served in process but not kept, since the outage has not begun.
+    private async Task<RedisCacheStore> UnavailableStoreAsync()
+    {
+        RedisCacheStore store = NewStore(Unreachable());
+        Assert.True(await Eventually.TrueAsync(() => store.Status == RedisStatus.Unavailable, TimeSpan.FromSeconds(10)));
+        return store;
     }
 
     // A loopback port nothing listens on: connects are refused at once.
