@@ -35,6 +35,12 @@ public sealed partial class FleetReports(CacheStore store, FleetWork work)
     public partial Task<string> BuildAsync(int id);
 
     private Task<string> BuildAsyncCore(int id) => work.RunAsync(id);
+
+    [CacheResult(300, SingleFlightAcrossInstances = true)]
+    public partial string Build(int id);
+
+    // A synchronous ...Core blocks its thread, as synchronous work does.
+    private string BuildCore(int id) => work.RunAsync(id).GetAwaiter().GetResult();
 }
 
 [JsonSerializable(typeof(string))]

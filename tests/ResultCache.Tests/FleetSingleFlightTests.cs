@@ -122,6 +122,24 @@ public sealed class FleetSingleFlightTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Synchronous_callers_on_two_instances_run_core_once()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        var work = new FleetWork(async id => { await Task.Delay(TimeSpan.FromMilliseconds(300)); return $"report {id}"; });
+        RedisCacheStore[] stores = await StartInstancesAsync(redis, 2, TimeSpan.FromSeconds(5));
+
+        string[] results = await Task.WhenAll(stores.SelectMany(store =>
+        {
+            var reports = new FleetReports(store, work);
+            return Enumerable.Range(0, 5).Select(_ => Task.Factory.StartNew(() => reports.Build(3), TaskCreationOptions.LongRunning));
+        }));
+
+        Assert.All(results, r => Assert.Equal("report 3", r));
+        Assert.Equal(1, work.Runs);
+        Dispose(stores);
+    }
+
+    [Fact]
     public async Task Many_distinct_keys_leave_no_wait_state_in_process_and_no_lease_in_redis()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
