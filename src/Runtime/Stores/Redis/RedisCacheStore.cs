@@ -216,10 +216,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             {
                 return FleetClaim<T>.ComputeHere;
             }
-            (RedisOutcome outcome, bool taken) = await RunAsync(connection, "lease", method.Name, key.Hash, (leaseKey, token, _leaseTime),
+            (RedisOutcome outcome, bool taken) = await RunAsync(connection, "lease", method.Name, key.Hash, (leaseKey, token, LeaseTime: _leaseTime),
                 static (database, s, sync) => sync
-                    ? new ValueTask<bool>(database.LockTake(s.leaseKey, s.token, s._leaseTime))
-                    : new ValueTask<bool>(database.LockTakeAsync(s.leaseKey, s.token, s._leaseTime)), sync).ConfigureAwait(false);
+                    ? new ValueTask<bool>(database.LockTake(s.leaseKey, s.token, s.LeaseTime))
+                    : new ValueTask<bool>(database.LockTakeAsync(s.leaseKey, s.token, s.LeaseTime)), sync).ConfigureAwait(false);
             if (outcome != RedisOutcome.Done)
             {
                 return FleetClaim<T>.ComputeHere;
@@ -269,8 +269,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                 await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
             }
             pause = pause * 2 < LastPoll ? pause * 2 : LastPoll;
-            // The holder stores the value, then gives the lease back: read first, so a free lease after a stored value
-            // is never taken to compute it again.
+            // The holder stores the value, then gives the lease back: the value is looked for before the lease.
             CacheLookup<T> read = await ReadAsync(method, key, sync).ConfigureAwait(false);
             if (read.Found)
             {
