@@ -195,7 +195,7 @@ public sealed class OutageTests
             TimeProvider = _time,
             Logger = _log,
             Backoff = Backoff,
-            OperationTimeout = TimeSpan.FromSeconds(1),
+            OperationTimeout = TimeSpan.FromSeconds(5), // generous: a timeout under a loaded test run would be a fault of its own
         };
         options.OutageCache.Ttl = outageTtl ?? options.OutageCache.Ttl;
         return new RedisCacheStore(options);

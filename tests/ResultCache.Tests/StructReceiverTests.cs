@@ -30,7 +30,7 @@ public sealed class StructReceiverTests
         {
             Configuration = $"127.0.0.1:{RedisServer.FreePort()}", // nothing listens: calls are served in process
             ConnectTimeout = TimeSpan.FromSeconds(1),
-            OperationTimeout = TimeSpan.FromSeconds(1),
+            OperationTimeout = TimeSpan.FromSeconds(5), // generous: a timeout under a loaded test run would be a fault of its own
         });
         var meter = new Meter(100) { CacheStore = store };
 

@@ -16,6 +16,8 @@ public sealed class RedisConnectionTests
     private readonly FakeTimeProvider _time = new();
     private readonly LogSink _log = new();
     private readonly List<RedisStatus> _signals = [];
+    private readonly List<RedisStatus> _statusAtSignal = [];
+    private RedisConnection? _created;
 
     [Fact]
     public async Task The_first_connect_starts_at_creation_and_its_failure_is_one_signal_and_one_warning()
@@ -61,6 +63,21 @@ public sealed class RedisConnectionTests
     }
 
     [Fact]
+    public async Task The_store_hears_of_a_closing_before_the_gate_shuts()
+    {
+        // Otherwise a call could find the gate shut while the store still skips its in-process entries, and miss them.
+        using RedisConnection connection = Create(_ => { if (_created is { } created) { _statusAtSignal.Add(created.Status); } });
+        _created = connection;
+        await connection.AdmitAsync(sync: false);
+        _statusAtSignal.Clear();
+
+        _time.Advance(Backoff); // the probe is refused: the gate shuts again
+        Assert.True(await Eventually.TrueAsync(() => _log.Entries.Any(e => e.Message.Contains("probe failed")), TimeSpan.FromSeconds(5)));
+
+        Assert.Equal([RedisStatus.Probing], _statusAtSignal);
+    }
+
+    [Fact]
     public async Task An_invalidation_redis_missed_is_remembered_and_starts_a_due_probe()
     {
         using RedisConnection connection = Create();
@@ -86,7 +103,7 @@ public sealed class RedisConnectionTests
         }
     }
 
-    private RedisConnection Create()
+    private RedisConnection Create(Action<RedisStatus>? alsoOnSignal = null)
     {
         var options = new RedisCacheStoreOptions
         {
@@ -100,6 +117,7 @@ public sealed class RedisConnectionTests
             lock (_signals)
             {
                 _signals.Add(status);
+                alsoOnSignal?.Invoke(status);
             }
         });
     }

@@ -263,7 +263,8 @@ internal sealed class RedisConnection : IDisposable
     }
 
     // The store hears of a reopening before any call is admitted to Redis, so what it kept in process during the outage
-    // is gone by the time a call could read Redis; it hears of a closing after the gate shut.
+    // is gone by the time a call could read Redis. It hears of a closing before the gate shuts, so a call that finds the
+    // gate shut also finds the in-process entries in use.
     private void Open()
     {
         _statusChanged(RedisStatus.Available);
@@ -275,6 +276,10 @@ internal sealed class RedisConnection : IDisposable
 
     private void Close(Exception? cause, TimeSpan? probeAfter = null)
     {
+        if (_gate.Status != RedisStatus.Unavailable)
+        {
+            _statusChanged(RedisStatus.Unavailable);
+        }
         RedisStatus before = _gate.Close(probeAfter);
         _probeTimer.Change(probeAfter ?? _backoff, Timeout.InfiniteTimeSpan);
         if (before == RedisStatus.Unavailable)
@@ -289,7 +294,6 @@ internal sealed class RedisConnection : IDisposable
         {
             RedisCacheLog.Unavailable(_logger, cause.GetType().Name, _backoff, cause);
         }
-        _statusChanged(RedisStatus.Unavailable);
     }
 
     private void OnHealthCheckTimer()
