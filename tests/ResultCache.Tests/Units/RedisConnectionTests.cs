@@ -16,7 +16,7 @@ public sealed class RedisConnectionTests
     private readonly FakeTimeProvider _time = new();
     private readonly LogSink _log = new();
     private readonly List<RedisStatus> _signals = [];
-    private readonly List<RedisStatus> _statusAtSignal = [];
+    private readonly List<RedisStatus?> _gateAtSignal = []; // what the gate said as the store was told (null: before Create returned)
     private RedisConnection? _created;
 
     [Fact]
@@ -66,15 +66,13 @@ public sealed class RedisConnectionTests
     public async Task The_store_hears_of_a_closing_before_the_gate_shuts()
     {
         // Otherwise a call could find the gate shut while the store still skips its in-process entries, and miss them.
-        using RedisConnection connection = Create(_ => { if (_created is { } created) { _statusAtSignal.Add(created.Status); } });
-        _created = connection;
+        using RedisConnection connection = Create();
         await connection.AdmitAsync(sync: false);
-        _statusAtSignal.Clear();
 
         _time.Advance(Backoff); // the probe is refused: the gate shuts again
         Assert.True(await Eventually.TrueAsync(() => _log.Entries.Any(e => e.Message.Contains("probe failed")), TimeSpan.FromSeconds(5)));
 
-        Assert.Equal([RedisStatus.Probing], _statusAtSignal);
+        Assert.Equal(RedisStatus.Probing, _gateAtSignal[^1]);
     }
 
     [Fact]
@@ -103,7 +101,7 @@ public sealed class RedisConnectionTests
         }
     }
 
-    private RedisConnection Create(Action<RedisStatus>? alsoOnSignal = null)
+    private RedisConnection Create()
     {
         var options = new RedisCacheStoreOptions
         {
@@ -112,13 +110,14 @@ public sealed class RedisConnectionTests
             Logger = _log,
             Backoff = Backoff,
         };
-        return new RedisConnection(options, options.Validate(), evictions: null, status =>
+        _created = new RedisConnection(options, options.Validate(), evictions: null, status =>
         {
             lock (_signals)
             {
                 _signals.Add(status);
-                alsoOnSignal?.Invoke(status);
+                _gateAtSignal.Add(_created?.Status);
             }
         });
+        return _created;
     }
 }
