@@ -88,26 +88,14 @@ public sealed class FlapTests(ITestOutputHelper output)
     private static async Task<long> SettledMemoryAsync(RedisServer redis, RedisCacheStoreOptions options, long expectedClients)
     {
         await SettleAsync(redis, options, expectedClients);
-        return LiveBytes();
-    }
-
-    // What a full, compacting, blocking collection kept: the live objects alone, without the free space and
-    // allocation budgets that the heap's size also counts.
-    private static long LiveBytes()
-    {
-        for (int i = 0; i < 2; i++)
-        {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-        }
-        return GC.GetGCMemoryInfo(GCKind.FullBlocking).PromotedBytes;
+        return LiveMemory.Bytes();
     }
 
     private static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:0.00} MB";
 
     private static async Task<(long Clients, int Threads, long Memory)> MeasureAsync(RedisServer redis)
     {
-        long memory = LiveBytes();
+        long memory = LiveMemory.Bytes();
         using var process = Process.GetCurrentProcess();
         return (await redis.ConnectedClientsAsync(), process.Threads.Count, memory);
     }
