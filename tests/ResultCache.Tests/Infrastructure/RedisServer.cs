@@ -192,9 +192,9 @@ public sealed class RedisServer : IAsyncDisposable
             int read = await stream.ReadAsync(buffer);
             return read > 0 && buffer[0] == (byte)'+';
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or IOException)
         {
-            return false;
+            return false; // refused, or reset by a server still starting: not ready yet
         }
     }
 
