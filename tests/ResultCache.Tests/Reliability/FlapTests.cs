@@ -43,7 +43,8 @@ public sealed class FlapTests(ITestOutputHelper output)
         {
             await FlapAsync(proxy, store, service);
         }
-        long halfway = await SettledMemoryAsync(redis, options, baseline.clients);
+        await SettleAsync(redis, options, baseline.clients);
+        long halfway = LiveMemory.Bytes();
         for (int i = cycles / 2; i < cycles; i++)
         {
             await FlapAsync(proxy, store, service);
@@ -84,12 +85,6 @@ public sealed class FlapTests(ITestOutputHelper output)
     // Replaced connections are disposed an operation timeout plus a second after their fault.
     private static async Task SettleAsync(RedisServer redis, RedisCacheStoreOptions options, long expectedClients) =>
         await Eventually.TrueAsync(async () => await redis.ConnectedClientsAsync() <= expectedClients, options.OperationTimeout + TimeSpan.FromSeconds(5));
-
-    private static async Task<long> SettledMemoryAsync(RedisServer redis, RedisCacheStoreOptions options, long expectedClients)
-    {
-        await SettleAsync(redis, options, expectedClients);
-        return LiveMemory.Bytes();
-    }
 
     private static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:0.00} MB";
 
