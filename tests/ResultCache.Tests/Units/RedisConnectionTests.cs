@@ -72,7 +72,10 @@ public sealed class RedisConnectionTests
         _time.Advance(Backoff); // the probe is refused: the gate shuts again
         Assert.True(await Eventually.TrueAsync(() => _log.Entries.Any(e => e.Message.Contains("probe failed")), TimeSpan.FromSeconds(5)));
 
-        Assert.Equal(RedisStatus.Probing, _gateAtSignal[^1]);
+        lock (_signals)
+        {
+            Assert.Equal(RedisStatus.Probing, _gateAtSignal[^1]);
+        }
     }
 
     [Fact]
