@@ -106,10 +106,12 @@ namespace ResultCache.Generator
             string declaration = method.ReturnType.ToDisplayString(s_typeFormat) + "(" +
                 string.Join(",", method.Parameters.Select((p, i) => p.Type.ToDisplayString(s_typeFormat) + ":" + parameters[i].Encoding)) + ")";
             // The declaration's hash tells overloads apart in member and file names, which stay put when only the
-            // result's shape changes; the key's signature adds that shape and the manual version.
+            // result's shape changes; the key's signature adds that shape, the manual version, and what changes how an
+            // entry reads: a build that caches nulls, or frames entries for fail-safe, never shares entries with one that does not.
             string overloadId = StableHash.Hex32(declaration);
             string signature = StableHash.Hex32(
-                declaration + (result is null ? string.Empty : JsonContract.Of(result, json, known)) + (version == 0 ? string.Empty : "|v" + version));
+                declaration + (result is null ? string.Empty : JsonContract.Of(result, json, known)) + (version == 0 ? string.Empty : "|v" + version) +
+                (cacheNulls ? "|nulls" : string.Empty) + (failSafe > 0 ? "|failsafe" : string.Empty));
             // With an error, a throwing body is emitted anyway, so the user sees our diagnostic and not CS8795 beside it.
             Diagnostic? error = diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
 

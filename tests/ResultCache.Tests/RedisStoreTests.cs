@@ -400,6 +400,7 @@ public sealed class RedisStoreTests
         Configuration = redis.Configuration,
         TimeProvider = _time,
         Logger = _log,
+        FirstBackoff = Backoff, // a fixed backoff: these tests pin how long the gate stays closed
         Backoff = Backoff,
         OperationTimeout = operationTimeout ?? OperationTimeout,
         ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(2),

@@ -44,5 +44,8 @@ internal readonly struct CacheLookup<T>
     public CacheLookup<T> With(InProcessStamp local, bool reachedRedis) => new(Found, HasStaleValue, Value, Versions, local, reachedRedis);
 }
 
-/// <summary>In-process entries before a Redis read: the versions to keep a value under, and their removal count then.</summary>
-internal readonly record struct InProcessStamp(TagVersions Versions, long Removals);
+/// <summary>
+/// An in-process table as a reader found it before reading elsewhere: the versions to keep its value under, and its
+/// key's invalidation stamp then (<see cref="InvalidationCounters.Stamp"/>).
+/// </summary>
+internal readonly record struct InProcessStamp(TagVersions Versions, long Invalidations);

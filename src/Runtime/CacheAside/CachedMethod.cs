@@ -164,7 +164,8 @@ public sealed class CachedMethod<T>
     {
         while (true)
         {
-            if (_flights.TryGetValue((store, key.Hash), out Flight<T>? leader))
+            long invalidations = store.Invalidations.All;
+            if (_flights.TryGetValue((store, key.Hash), out Flight<T>? leader) && leader.Invalidations == invalidations)
             {
                 Task<T> shared = leader.Join();
                 try
@@ -180,8 +181,9 @@ public sealed class CachedMethod<T>
                     continue;
                 }
             }
-            var flight = new Flight<T>();
-            if (!_flights.TryAdd((store, key.Hash), flight))
+            var flight = new Flight<T>(invalidations);
+            // A flight that began before an invalidation is replaced: its caller still gets its value, no newcomer does.
+            if (leader is null ? !_flights.TryAdd((store, key.Hash), flight) : !_flights.TryUpdate((store, key.Hash), flight, leader))
             {
                 continue; // another caller became the leader first: join it
             }

@@ -4,12 +4,16 @@ namespace ResultCache;
 /// One key's read and <c>...Core</c> run, shared by the calls that arrive meanwhile. Most flights have no such call, so
 /// the task they await is made only when the first one joins: an uncontended call allocates this object alone.
 /// </summary>
-internal sealed class Flight<T>
+/// <param name="invalidations">The store's <see cref="InvalidationCounters.All"/> when the flight began: once an
+/// invalidation has come since, a new caller starts a flight of its own instead of joining a read that may be stale.</param>
+internal sealed class Flight<T>(long invalidations)
 {
     private TaskCompletionSource<T>? _waiters;
     private bool _done;
     private T _value = default!;
     private Exception? _failure;
+
+    public long Invalidations => invalidations;
 
     /// <summary>The leader's outcome: its value, its exception, or its cancellation.</summary>
     public Task<T> Join()

@@ -12,7 +12,7 @@ internal static class ResultCacheConfiguration
     private static readonly string[] s_rootKeys = ["Redis", "Memory", nameof(ResultCacheOptions.UseRegisteredConnectionMultiplexer)];
     private static readonly string[] s_redisKeys =
     [
-        nameof(RedisCacheStoreOptions.Configuration), nameof(RedisCacheStoreOptions.KeyPrefix), nameof(RedisCacheStoreOptions.Backoff),
+        nameof(RedisCacheStoreOptions.Configuration), nameof(RedisCacheStoreOptions.KeyPrefix), nameof(RedisCacheStoreOptions.FirstBackoff), nameof(RedisCacheStoreOptions.Backoff),
         nameof(RedisCacheStoreOptions.HealthCheckInterval), nameof(RedisCacheStoreOptions.ConnectTimeout), nameof(RedisCacheStoreOptions.OperationTimeout),
         nameof(RedisCacheStoreOptions.TagRetention), nameof(RedisCacheStoreOptions.CompressAbove), nameof(RedisCacheStoreOptions.MaxEntryBytes),
         nameof(RedisCacheStoreOptions.LeaseTime),
@@ -39,6 +39,7 @@ internal static class ResultCacheConfiguration
         RedisCacheStoreOptions r = options.Redis;
         r.Configuration = redis[nameof(r.Configuration)] ?? r.Configuration;
         r.KeyPrefix = redis[nameof(r.KeyPrefix)] ?? r.KeyPrefix;
+        r.FirstBackoff = Duration(redis, nameof(r.FirstBackoff)) ?? r.FirstBackoff;
         r.Backoff = Duration(redis, nameof(r.Backoff)) ?? r.Backoff;
         r.HealthCheckInterval = Duration(redis, nameof(r.HealthCheckInterval)) ?? r.HealthCheckInterval;
         r.ConnectTimeout = Duration(redis, nameof(r.ConnectTimeout)) ?? r.ConnectTimeout;

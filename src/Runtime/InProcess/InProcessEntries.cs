@@ -12,7 +12,9 @@ namespace ResultCache;
 /// </summary>
 /// <remarks>
 /// Reads take no lock: a hit is a dictionary lookup plus one byte in the entry (<see cref="InProcessEntry.Hits"/>).
-/// Every change (store, invalidate, evict) happens under one lock, where the policy also counts those hits.
+/// Every change (store, invalidate, evict) happens under one lock, where the policy also counts those hits. A value is
+/// stored only while its key's <see cref="InvalidationCounters.Stamp"/> is the one its reader took, checked under
+/// that lock, so a store and an invalidation of one key never interleave.
 /// </remarks>
 internal sealed class InProcessEntries
 {
@@ -25,12 +27,13 @@ internal sealed class InProcessEntries
     private readonly MemoryTagVersions _tags;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
+    private readonly InvalidationCounters _invalidations;
     private long _nextSweep;
-    private long _removals;
 
-    public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger)
+    public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger, InvalidationCounters invalidations)
     {
         Limits = limits;
+        _invalidations = invalidations;
         _clock = new CacheClock(time, coarse: true);
         _logger = logger;
         _tags = new MemoryTagVersions(limits.MaxEntries);
@@ -59,12 +62,6 @@ internal sealed class InProcessEntries
         }
     }
 
-    /// <summary>
-    /// Counts invalidations and clears. A value read from elsewhere before one of them must not be kept after it:
-    /// the caller compares the count from before its read with the count at its write.
-    /// </summary>
-    public long Removals => Volatile.Read(ref _removals);
-
     /// <summary>The hit path: a fresh value whose tags are current, or false.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet<T>(CacheKey key, out T value)
@@ -83,7 +80,10 @@ internal sealed class InProcessEntries
         return false;
     }
 
-    /// <summary>The full read: a hit, a fail-safe value past its TTL, or a miss carrying the tags' current versions.</summary>
+    /// <summary>
+    /// The full read: a hit, a fail-safe value past its TTL, or a miss carrying the tags' current versions. Take the
+    /// key's stamp first (<see cref="Stamp"/>): a value read anywhere after it may be kept with it.
+    /// </summary>
     public CacheLookup<T> Get<T>(CacheKey key)
     {
         if (_entries.TryGetValue(key.Hash, out InProcessEntry? entry) && entry is InProcessEntry<T> typed)
@@ -110,20 +110,26 @@ internal sealed class InProcessEntries
         return CacheLookup<T>.Miss(Versions(key));
     }
 
+    /// <summary>The stamp a reader takes before it reads: its key's invalidations, and the tags' versions here.</summary>
+    public InProcessStamp Stamp(CacheKey key)
+    {
+        long invalidations = _invalidations.Stamp(key.Hash);
+        return new InProcessStamp(Versions(key), invalidations);
+    }
+
     /// <summary>
     /// Keeps a value of about <paramref name="bytes"/> for <paramref name="ttl"/>, then <paramref name="failSafe"/> more
-    /// as a fallback. A tagged value needs the versions its read returned. A value over the per-entry cap (the
-    /// table's, or <paramref name="maxEntryBytes"/> for a layer with its own) is not kept: it is counted, and logged
-    /// once per method.
+    /// as a fallback, unless the key was invalidated since <paramref name="stamp"/> was taken. A tagged value is kept
+    /// under the versions of the stamp. A value over the per-entry cap is not kept: it is counted, and logged once per
+    /// method.
     /// </summary>
-    public void Set<T>(CachedMethod<T> method, CacheKey key, TagVersions versions, T value, TimeSpan ttl, TimeSpan failSafe, long bytes,
-        long? maxEntryBytes = null)
+    public void Set<T>(CachedMethod<T> method, CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe, long bytes)
     {
-        if (!key.CanStoreUnder(versions))
+        if (!key.CanStoreUnder(stamp.Versions))
         {
             return;
         }
-        long cap = maxEntryBytes ?? Limits.MaxEntryBytes;
+        long cap = Limits.MaxEntryBytes;
         if (bytes > cap)
         {
             CacheMetrics.TooLarge(method.Name);
@@ -135,9 +141,13 @@ internal sealed class InProcessEntries
         }
         long now = _clock.NowMilliseconds;
         long freshUntil = now + (long)ttl.TotalMilliseconds;
-        var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, versions, Limits.CostOf(bytes));
+        var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes));
         lock (_lock)
         {
+            if (_invalidations.Stamp(key.Hash) != stamp.Invalidations)
+            {
+                return; // read before an invalidation of its key: never kept after it
+            }
             if (_entries.TryGetValue(key.Hash, out InProcessEntry? existing))
             {
                 _policy.Remove(existing);
@@ -151,27 +161,24 @@ internal sealed class InProcessEntries
         }
     }
 
+    /// <summary>Drops a key's entry. Count the invalidation first (<see cref="InvalidationCounters.Entry"/>), so no store of an older read follows.</summary>
     public void Invalidate(UInt128 hash)
     {
-        Interlocked.Increment(ref _removals);
-        if (_entries.TryGetValue(hash, out InProcessEntry? entry))
+        lock (_lock)
         {
-            lock (_lock)
+            if (_entries.TryGetValue(hash, out InProcessEntry? entry))
             {
                 Remove(entry);
             }
         }
     }
 
-    public void InvalidateTag(UInt128 tagHash)
-    {
-        Interlocked.Increment(ref _removals);
-        _tags.Invalidate(tagHash);
-    }
+    /// <summary>Moves a tag to a new version: every entry kept under an older one misses.</summary>
+    public void InvalidateTag(UInt128 tagHash) => _tags.Invalidate(tagHash);
 
+    /// <summary>Drops every entry. Count the clear first (<see cref="InvalidationCounters.Clear"/>).</summary>
     public void Clear()
     {
-        Interlocked.Increment(ref _removals);
         lock (_lock)
         {
             _policy.Clear();

@@ -41,8 +41,11 @@ internal static class PayloadCompression
 
     public static bool IsCompressed(ReadOnlySpan<byte> body) => body.Length > 0 && body[0] == Marker;
 
-    /// <summary>The JSON of a compressed <paramref name="body"/> in pooled memory; false when the block is cut short or corrupt.</summary>
-    public static bool TryDecompress(ReadOnlySpan<byte> body, out RentedBytes json)
+    /// <summary>
+    /// The JSON of a compressed <paramref name="body"/> in pooled memory; false when the block is cut short or corrupt,
+    /// or declares more than <paramref name="maxLength"/> bytes of JSON. Checked before anything is allocated.
+    /// </summary>
+    public static bool TryDecompress(ReadOnlySpan<byte> body, long maxLength, out RentedBytes json)
     {
         json = default;
         if (body.Length < Prefix)
@@ -51,7 +54,7 @@ internal static class PayloadCompression
         }
         int length = BinaryPrimitives.ReadInt32LittleEndian(body[1..]);
         ReadOnlySpan<byte> block = body[Prefix..];
-        if (length <= 0 || length > (long)block.Length * MaxRatio)
+        if (length <= 0 || length > maxLength || length > (long)block.Length * MaxRatio)
         {
             return false;
         }

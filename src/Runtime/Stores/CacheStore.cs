@@ -51,6 +51,9 @@ public abstract class CacheStore
         private protected set => Volatile.Write(ref _inProcess, value);
     }
 
+    /// <summary>This store's invalidations, counted so that no value read before one is kept or shared after it.</summary>
+    internal InvalidationCounters Invalidations { get; } = new();
+
     /// <summary>Where the cache-aside steps log (fail-safe fallbacks).</summary>
     internal virtual ILogger Logger => NullLogger.Instance;
 

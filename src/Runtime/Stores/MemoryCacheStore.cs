@@ -20,7 +20,8 @@ public sealed class MemoryCacheStore : CacheStore
         options ??= new MemoryCacheStoreOptions();
         options.Validate();
         _logger = options.Logger;
-        _entries = new InProcessEntries(InProcessLimits.From(options.MaxEntries, options.MaxBytes, options.MaxEntryBytes), options.TimeProvider, _logger);
+        _entries = new InProcessEntries(InProcessLimits.From(options.MaxEntries, options.MaxBytes, options.MaxEntryBytes), options.TimeProvider, _logger,
+            Invalidations);
         InProcess = _entries;
     }
 
@@ -33,18 +34,28 @@ public sealed class MemoryCacheStore : CacheStore
     internal override ILogger Logger => _logger;
 
     /// <summary>Drops every entry.</summary>
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        Invalidations.Clear();
+        _entries.Clear();
+    }
 
-    internal override ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync) => new(_entries.Get<T>(key));
+    internal override ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync)
+    {
+        InProcessStamp stamp = _entries.Stamp(key);
+        return new(_entries.Get<T>(key).With(stamp, reachedRedis: false));
+    }
 
+    // Kept unless the key was invalidated after its read: a ...Core that began before an invalidation never fills it.
     internal override ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
     {
-        _entries.Set(method, key, read.Versions, value, method.NextTtl(), method.FailSafe, EntrySize.Estimate(value, method.Json));
+        _entries.Set(method, key, read.Local, value, method.NextTtl(), method.FailSafe, EntrySize.Estimate(value, method.Json));
         return ValueTask.CompletedTask;
     }
 
     private protected override ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync)
     {
+        Invalidations.Entry(hash);
         _entries.Invalidate(hash);
         return ValueTask.CompletedTask;
     }
@@ -52,6 +63,7 @@ public sealed class MemoryCacheStore : CacheStore
     private protected override ValueTask RemoveTagAsync(UInt128 tagHash, bool sync)
     {
         _entries.InvalidateTag(tagHash);
+        Invalidations.Tag();
         return ValueTask.CompletedTask;
     }
 }

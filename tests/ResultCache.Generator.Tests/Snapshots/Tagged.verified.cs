@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2b673090 = new(
             name: "Shop.Reports.Count",
-            signature: "5d060f9d",
+            signature: "218e30ea",
             ttlSeconds: 60,
             json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default),
             ttlJitterPercent: 10,

@@ -8,7 +8,7 @@ namespace Shop
     {
         private static readonly global::ResultCache.CachedMethod<string?> __cache_FindName_145049f5 = new(
             name: "Shop.Names.FindName",
-            signature: "096d5f6e",
+            signature: "268b289c",
             ttlSeconds: 30,
             json: global::ResultCache.CacheJson.From<string?>(global::Shop.ShopJson.Default),
             cacheNulls: true);

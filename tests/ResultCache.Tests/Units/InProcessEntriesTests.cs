@@ -168,10 +168,10 @@ public sealed class InProcessEntriesTests
         Assert.InRange(sketch.Frequency(7), 0, 7);
     }
 
-    private InProcessEntries Table(InProcessLimits limits) => new(limits, TimeProvider.System, _log);
+    private InProcessEntries Table(InProcessLimits limits) => new(limits, TimeProvider.System, _log, new InvalidationCounters());
 
     private static void Store(InProcessEntries table, int key, long bytes = 100) =>
-        table.Set(Numbers, Key(key), default, key, TimeSpan.FromMinutes(10), TimeSpan.Zero, bytes);
+        table.Set(Numbers, Key(key), table.Stamp(Key(key)), key, TimeSpan.FromMinutes(10), TimeSpan.Zero, bytes);
 
     // Spread like real key hashes: the sketch and the dictionary see uniformly mixed bits.
     private static CacheKey Key(int key) => new(System.IO.Hashing.XxHash128.HashToUInt128(BitConverter.GetBytes(key)));

@@ -111,7 +111,8 @@ public sealed class RedisConnectionTests
             Configuration = $"127.0.0.1:{RedisServer.FreePort()}",
             TimeProvider = _time,
             Logger = _log,
-            Backoff = Backoff,
+            FirstBackoff = Backoff, // a fixed backoff: these tests pin how long the gate stays closed
+        Backoff = Backoff,
         };
         _created = new RedisConnection(options, options.Validate(), evictions: null, status =>
         {

@@ -12,7 +12,7 @@ public sealed class RedisGateTests
     [Fact]
     public void A_new_gate_asks_callers_to_wait_for_the_first_connect()
     {
-        var gate = new RedisGate(_time, Backoff);
+        var gate = new RedisGate(_time, Backoff, Backoff);
 
         Assert.Equal(RedisStatus.Connecting, gate.Status);
         Assert.Equal(Admission.WaitForFirstConnect, gate.Admit());
@@ -23,7 +23,7 @@ public sealed class RedisGateTests
     [Fact]
     public void A_closed_gate_keeps_callers_in_process_for_the_backoff_then_exactly_one_claims_the_probe()
     {
-        var gate = new RedisGate(_time, Backoff);
+        var gate = new RedisGate(_time, Backoff, Backoff);
         gate.Open();
 
         Assert.Equal(RedisStatus.Available, gate.Close());
@@ -42,7 +42,7 @@ public sealed class RedisGateTests
     [Fact]
     public void Each_transition_reports_the_status_before_it_so_a_change_is_signalled_once()
     {
-        var gate = new RedisGate(_time, Backoff);
+        var gate = new RedisGate(_time, Backoff, Backoff);
 
         Assert.Equal(RedisStatus.Connecting, gate.Close()); // the first connect failed
         Assert.Equal(RedisStatus.Unavailable, gate.Close()); // a second fault: no change
@@ -55,7 +55,7 @@ public sealed class RedisGateTests
     [Fact]
     public void A_reset_lets_the_next_caller_probe_at_once()
     {
-        var gate = new RedisGate(_time, Backoff);
+        var gate = new RedisGate(_time, Backoff, Backoff);
         gate.Open();
 
         Assert.Equal(RedisStatus.Available, gate.Close(probeAfter: TimeSpan.Zero));

@@ -11,7 +11,8 @@ namespace ResultCache;
 /// versions its tags had when it was computed (8 bytes each, little-endian); then the JSON, compressed when it is
 /// longer than the threshold (<see cref="PayloadCompression"/>). A plain method's small entry is the JSON alone.
 /// A value that does not serialize or deserialize is logged and treated as a miss, never thrown; one over the size cap
-/// is counted, logged once per method, and not stored.
+/// (its JSON or its payload) is counted, logged once per method, and not stored. Reading trusts no byte: any payload,
+/// of any length, decodes to the value that was stored or to a logged miss, and allocates at most the cap.
 /// </summary>
 internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compressAbove, long maxEntryBytes)
 {
@@ -53,12 +54,13 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
         {
             payload = PayloadCompression.Compress(payload, header);
         }
-        if (payload.Length > maxEntryBytes)
+        // The JSON too: a reader decompresses at most the cap, so an entry it could not read is never written.
+        if (payload.Length > maxEntryBytes || jsonBytes > maxEntryBytes)
         {
             CacheMetrics.TooLarge(method.Name);
             if (_reportedTooLarge.TryAdd(method.Name, true))
             {
-                RedisCacheLog.TooLarge(logger, method.Name, payload.Length, maxEntryBytes);
+                RedisCacheLog.TooLarge(logger, method.Name, Math.Max(payload.Length, jsonBytes), maxEntryBytes);
             }
             payload.Return();
             return false;
@@ -68,16 +70,32 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
 
     /// <summary>
     /// Reads a stored payload (null: none) against the tags' current <paramref name="versions"/>: a hit, a fail-safe value
-    /// past its TTL, or a miss (absent, stored under an invalidated tag version, cut short or unreadable); and the
-    /// length of its JSON once decompressed, which weighs the value in process.
+    /// past its TTL, or a miss (absent, stored under an invalidated tag version, over the cap, cut short, unreadable,
+    /// or null for a method that does not cache nulls); and the length of its JSON once decompressed, which weighs the
+    /// value in process.
     /// </summary>
     public CacheLookup<T> Decode<T>(CachedMethod<T> method, UInt128 key, ReadOnlyMemory<byte>? payload, TagVersions versions, out int jsonBytes)
     {
         jsonBytes = 0;
         var miss = CacheLookup<T>.Miss(versions);
-        if (payload is not { } stored || !TryReadHeader(stored.Span, method.FailSafe > TimeSpan.Zero, versions, out long freshUntil, out int header))
+        if (payload is not { } stored)
         {
             return miss;
+        }
+        if (stored.Length > maxEntryBytes)
+        {
+            CacheMetrics.Error("serialization");
+            RedisCacheLog.EntryOverCap(logger, method.Name, Hex(key), maxEntryBytes);
+            return miss;
+        }
+        if (!TryReadHeader(stored.Span, method.FailSafe > TimeSpan.Zero, versions, out long freshUntil, out int header))
+        {
+            if (stored.Length < header)
+            {
+                CacheMetrics.Error("serialization");
+                RedisCacheLog.Undeserializable(logger, method.Name, Hex(key), new JsonException("The entry is shorter than its header."));
+            }
+            return miss; // else stored under a tag version that was invalidated since
         }
         ReadOnlySpan<byte> body = stored.Span[header..];
         RentedBytes decompressed = default;
@@ -86,16 +104,17 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
         {
             if (PayloadCompression.IsCompressed(body))
             {
-                body = PayloadCompression.TryDecompress(body, out decompressed) ? decompressed.Span
-                    : throw new JsonException("The compressed entry is cut short or corrupt.");
+                body = PayloadCompression.TryDecompress(body, maxEntryBytes, out decompressed) ? decompressed.Span
+                    : throw new JsonException("The compressed entry is cut short, corrupt, or declares more JSON than MaxEntryBytes.");
             }
             jsonBytes = body.Length;
             value = JsonSerializer.Deserialize(body, method.Json)!;
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Any exception, not only JsonException: a user's converter may throw anything on bytes it never wrote.
             CacheMetrics.Error("serialization");
-            RedisCacheLog.Undeserializable(logger, method.Name, key.ToString("x32", CultureInfo.InvariantCulture), ex);
+            RedisCacheLog.Undeserializable(logger, method.Name, Hex(key), ex);
             return miss;
         }
         finally
@@ -105,6 +124,13 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
                 decompressed.Return();
             }
         }
+        if (value is null && !method.CacheNulls)
+        {
+            // Written by a build that caches nulls, or by someone else: this method never returns a cached null.
+            CacheMetrics.Error("serialization");
+            RedisCacheLog.NullStored(logger, method.Name, Hex(key));
+            return miss;
+        }
         // Kept past its TTL for fail-safe: a miss that carries the value to fall back on, until the window ends by this
         // process's clock too (Redis expires it by its own).
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -112,6 +138,8 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
             : now < freshUntil + (long)method.FailSafe.TotalMilliseconds ? CacheLookup<T>.Stale(value, versions)
             : miss;
     }
+
+    private static string Hex(UInt128 key) => key.ToString("x32", CultureInfo.InvariantCulture);
 
     private static bool TryReadHeader(ReadOnlySpan<byte> payload, bool hasFreshUntil, TagVersions current, out long freshUntil, out int header)
     {

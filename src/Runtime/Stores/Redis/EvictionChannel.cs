@@ -7,9 +7,9 @@ namespace ResultCache;
 /// <summary>
 /// Keeps the local layers of every instance coherent: each write and invalidation that reaches Redis is announced on one
 /// pub/sub channel, and every other instance evicts what the message names. A message is <c>{instance}|{Redis key}</c>;
-/// an instance ignores its own.
+/// an instance ignores its own. What a message names is handed to the store: an entry's hash, or a tag's.
 /// </summary>
-internal sealed class EvictionChannel(string keyPrefix, InProcessEntries entries)
+internal sealed class EvictionChannel(string keyPrefix, Action<UInt128> evictEntry, Action<UInt128> evictTag)
 {
     private readonly string _tagKeyPrefix = keyPrefix + "tag:";
     private readonly string _instance = Guid.NewGuid().ToString("N");
@@ -48,12 +48,12 @@ internal sealed class EvictionChannel(string keyPrefix, InProcessEntries entries
         {
             if (TryParseHash(redisKey[_tagKeyPrefix.Length..], out UInt128 tag))
             {
-                entries.InvalidateTag(tag);
+                evictTag(tag);
             }
         }
         else if (redisKey.Length >= 32 && TryParseHash(redisKey[^32..], out UInt128 hash))
         {
-            entries.Invalidate(hash);
+            evictEntry(hash);
         }
     }
 

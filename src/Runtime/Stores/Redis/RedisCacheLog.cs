@@ -40,4 +40,19 @@ internal static partial class RedisCacheLog
 
     [LoggerMessage(12, LogLevel.Warning, "Stopped waiting for another instance to compute {Method} after {Waited}, the lease time, and computed it here. Raise RedisCacheStoreOptions.LeaseTime above the method's ...Core time.")]
     public static partial void LeaseWaitEnded(ILogger logger, string method, TimeSpan waited);
+
+    [LoggerMessage(13, LogLevel.Warning, "Redis key {Key} holds another Redis type than the string an entry is; read as a miss, and replaced by the next result stored.")]
+    public static partial void WrongType(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Warning, "Redis key {Key} should hold a tag's version (a 64-bit number) but holds something else; replaced by a fresh version, so that tag's entries miss once.")]
+    public static partial void TagVersionReplaced(ILogger logger, string key);
+
+    [LoggerMessage(15, LogLevel.Warning, "The cached value of {Method} key {KeyHash} is null, but the method does not cache nulls (set CacheNulls = true to cache them); treated as a miss and overwritten.")]
+    public static partial void NullStored(ILogger logger, string method, string keyHash);
+
+    [LoggerMessage(16, LogLevel.Warning, "The cached entry of {Method} key {KeyHash} is over the cap of {MaxEntryBytes} bytes (RedisCacheStoreOptions.MaxEntryBytes), so it cannot be one this store wrote; treated as a miss and overwritten.")]
+    public static partial void EntryOverCap(ILogger logger, string method, string keyHash, long maxEntryBytes);
+
+    [LoggerMessage(17, LogLevel.Warning, "The lease key {Key} holds a value no instance wrote (or one that outlived its lease time); deleted, so the next miss takes the lease.")]
+    public static partial void ForeignLease(ILogger logger, string key);
 }

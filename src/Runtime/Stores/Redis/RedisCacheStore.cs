@@ -27,14 +27,14 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly EntryCodec _codec;
     private readonly RedisTagVersions _tagVersions;
     private readonly RedisConnection _connection;
-    private readonly InProcessEntries? _entries;   // the local layer and the outage layer; null when both are off
+    private readonly InProcessEntries? _local;     // the local layer, in front of Redis; null when off
+    private readonly InProcessEntries? _outage;    // results computed while Redis is unavailable; null when off
     private readonly EvictionChannel? _evictions;  // with a local layer only
     private readonly TimeSpan? _localTtl;
     private readonly TimeSpan? _outageTtl;
-    private readonly long _localMaxEntryBytes;
-    private readonly long _outageMaxEntryBytes;
     private readonly TimeProvider _time;
     private readonly TimeSpan _leaseTime;
+    private readonly TimeSpan _writeWait;
 
     /// <summary>Connects to Redis with a StackExchange.Redis connection string and the default settings.</summary>
     /// <exception cref="ArgumentException">The connection string is not valid.</exception>
@@ -52,25 +52,26 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _keyPrefix = options.KeyPrefix;
         _logger = options.Logger;
         _codec = new EntryCodec(options.TimeProvider, options.Logger, options.CompressAbove, options.MaxEntryBytes);
-        _tagVersions = new RedisTagVersions(this, options.TagRetention);
+        _tagVersions = new RedisTagVersions(this, options.TagRetention, options.Logger);
         _time = options.TimeProvider;
         _leaseTime = options.LeaseTime;
+        _writeWait = options.OperationTimeout + TimeSpan.FromSeconds(1);
         _localTtl = options.LocalCache?.Ttl;
         _outageTtl = options.OutageCache.Enabled ? options.OutageCache.Ttl : null;
-        if (_localTtl is not null || _outageTtl is not null)
+        // Each layer is a table of its own, within its own limits and weighing its entries its own way.
+        if (options.LocalCache is { } local)
         {
-            InProcessLimits? local = options.LocalCache is { } l ? InProcessLimits.From(l.MaxEntries, l.MaxBytes, l.MaxEntryBytes) : null;
-            InProcessLimits? outage = _outageTtl is null ? null : InProcessLimits.From(options.OutageCache.MaxEntries, options.OutageCache.MaxBytes, options.OutageCache.MaxEntryBytes);
-            _localMaxEntryBytes = local?.MaxEntryBytes ?? 0;
-            _outageMaxEntryBytes = outage?.MaxEntryBytes ?? 0;
-            // One table for both layers, bounded by the larger of their limits; each layer keeps its own per-entry cap.
-            _entries = new InProcessEntries(new InProcessLimits(
-                Math.Max(local?.MaxEntries ?? 0, outage?.MaxEntries ?? 0),
-                Math.Max(local?.MaxBytes ?? 0, outage?.MaxBytes ?? 0),
-                Math.Max(_localMaxEntryBytes, _outageMaxEntryBytes)), options.TimeProvider, options.Logger);
-            _evictions = _localTtl is null ? null : new EvictionChannel(_keyPrefix, _entries);
+            _local = new InProcessEntries(InProcessLimits.From(local.MaxEntries, local.MaxBytes, local.MaxEntryBytes), options.TimeProvider, options.Logger,
+                Invalidations);
+            _evictions = new EvictionChannel(_keyPrefix, EvictHere, EvictTagHere);
         }
-        InProcess = _localTtl is null ? null : _entries;
+        if (_outageTtl is not null)
+        {
+            OutageCacheOptions outage = options.OutageCache;
+            _outage = new InProcessEntries(InProcessLimits.From(outage.MaxEntries, outage.MaxBytes, outage.MaxEntryBytes), options.TimeProvider, options.Logger,
+                Invalidations);
+        }
+        InProcess = _local;
         _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged);
         // Last: the gate gauge reads Status from any thread (a metrics scrape), so the store must be whole when it is seen.
         CacheMetrics.Track(this, _keyPrefix);
@@ -82,10 +83,13 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     internal override ILogger Logger => _logger;
 
     /// <summary>Entries held in process (local layer and outage layer); for tests.</summary>
-    internal int InProcessCount => _entries?.Count ?? 0;
+    internal int InProcessCount => (_local?.Count ?? 0) + (_outage?.Count ?? 0);
 
-    /// <summary>Invalidations and clears the in-process entries have applied, received ones included; for tests.</summary>
-    internal long InProcessRemovals => _entries?.Removals ?? 0;
+    /// <summary>Entries held by the local layer alone; for tests.</summary>
+    internal int LocalCount => _local?.Count ?? 0;
+
+    /// <summary>Invalidations and clears applied here, received ones included; for tests.</summary>
+    internal long InProcessRemovals => Invalidations.All;
 
     /// <summary>Starts a probe now if one is due; returns whether a connect or probe is in flight. For the health check.</summary>
     internal bool EnsureProbing()
@@ -119,18 +123,23 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _connection.Dispose();
     }
 
-    // Admission first, then the in-process entries (stamped, so a later keep sees any invalidation since), then Redis.
+    // Admission first, then the in-process layers (stamped first, so a later keep sees any invalidation since), then Redis.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal override async ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync)
     {
         IConnectionMultiplexer? connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
-        long removals = _entries?.Removals ?? 0;
-        CacheLookup<T> inProcess = InProcess?.Get<T>(key) ?? CacheLookup<T>.Miss(default);
-        var stamp = new InProcessStamp(inProcess.Versions, removals);
+        InProcessStamp stamp = Stamp(_local, key);
+        CacheLookup<T> inProcess = _local?.Get<T>(key) ?? CacheLookup<T>.Miss(default);
         if (connection is null)
         {
             CacheMetrics.Bypass(method.Name);
-            return inProcess.With(stamp, reachedRedis: false);
+            // Served in process: the local layer's value, else the outage layer's; a result computed now is kept there.
+            InProcessStamp outageStamp = Stamp(_outage, key);
+            if (!inProcess.Found && _outage?.Get<T>(key) is { } outage && (outage.Found || !inProcess.HasStaleValue))
+            {
+                inProcess = outage;
+            }
+            return inProcess.With(outageStamp, reachedRedis: false);
         }
         if (inProcess.Found)
         {
@@ -151,9 +160,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         using (lease)
         {
             CacheLookup<T> lookup = _codec.Decode(method, key.Hash, lease?.Memory, versions?.Value ?? default, out int jsonBytes).With(stamp, reachedRedis: true);
-            if (lookup.Found && _localTtl is { } localTtl)
+            if (lookup.Found && _local is { } local)
             {
-                Keep(method, key, stamp, lookup.Value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, jsonBytes, _localMaxEntryBytes);
+                local.Set(method, key, stamp, lookup.Value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, jsonBytes);
             }
             return lookup;
         }
@@ -162,17 +171,19 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal override async ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
     {
-        // Re-fetched, not the read's: if any call closed the gate meanwhile there is none, and nothing goes to a dead link.
-        IConnectionMultiplexer? connection = read.ReachedRedis ? _connection.ForWrite : null;
-        if (connection is null)
+        if (!read.ReachedRedis)
         {
             // Computed while Redis was unavailable: kept in process only, and dropped when Redis returns.
             // Not while a probe is in flight: a success drops these entries before the gate opens, and one kept after that would outlive the outage.
-            if (_outageTtl is { } outageTtl && _connection.Status == RedisStatus.Unavailable)
+            if (_outage is { } outage && _connection.Status == RedisStatus.Unavailable)
             {
-                Keep(method, key, read.Local, value, Shorter(method.NextTtl(), outageTtl), method.FailSafe, EntrySize.Estimate(value, method.Json),
-                    _outageMaxEntryBytes);
+                outage.Set(method, key, read.Local, value, Shorter(method.NextTtl(), _outageTtl!.Value), method.FailSafe, EntrySize.Estimate(value, method.Json));
             }
+            return;
+        }
+        // Re-fetched, not the read's: if any call closed the gate meanwhile there is none, and nothing goes to a dead link.
+        if (_connection.ForWrite is not { } connection)
+        {
             return;
         }
         TimeSpan ttl = method.NextTtl();
@@ -180,21 +191,38 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             return;
         }
-        if (_localTtl is { } localTtl && key.Tags.Count == 0)
+        // A value read before an invalidation of its key is not stored; one whose write began first is waited for by
+        // the invalidation, which deletes again (RemoveEntryAsync).
+        if (!Invalidations.TryBeginWrite(key.Hash, read.Local.Invalidations))
         {
-            // A tagged value enters the local layer on its next read from Redis, as the layer always did.
-            Keep(method, key, read.Local, value, Shorter(method.Ttl, localTtl), TimeSpan.Zero, jsonBytes, _localMaxEntryBytes);
-        }
-        string redisKey = KeyFor(method, key.Hash);
-        (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
-            static (database, s, sync) => sync
-                ? new ValueTask<bool>(database.StringSet(s.redisKey, s.Payload, s.Expiry))
-                : new ValueTask<bool>(database.StringSetAsync(s.redisKey, s.Payload, s.Expiry)), sync).ConfigureAwait(false);
-        if (outcome == RedisOutcome.Done)
-        {
-            // Only once Redis has answered: a command that timed out may still be written from these bytes later.
             payload.Return();
-            _evictions?.Announce(connection, redisKey);
+            return;
+        }
+        try
+        {
+            if (_local is { } local && key.Tags.Count == 0)
+            {
+                // A tagged value enters the local layer on its next read from Redis, as the layer always did.
+                local.Set(method, key, read.Local, value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, jsonBytes);
+            }
+            string redisKey = KeyFor(method, key.Hash);
+            (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
+                static (database, s, sync) => sync
+                    ? new ValueTask<bool>(database.StringSet(s.redisKey, s.Payload, s.Expiry))
+                    : new ValueTask<bool>(database.StringSetAsync(s.redisKey, s.Payload, s.Expiry)), sync).ConfigureAwait(false);
+            if (outcome != RedisOutcome.Unreachable)
+            {
+                // Once Redis has answered, with the value or an error: a command that timed out may still be written from these bytes later.
+                payload.Return();
+            }
+            if (outcome == RedisOutcome.Done)
+            {
+                _evictions?.Announce(connection, redisKey);
+            }
+        }
+        finally
+        {
+            Invalidations.EndWrite(key.Hash);
         }
     }
 
@@ -210,6 +238,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         long started = _time.GetTimestamp();
         RedisValue holder = RedisValue.Null;
         TimeSpan pause = FirstPoll;
+        bool cleared = false;
         for (bool waited = false; ; waited = true)
         {
             if (_connection.ForWrite is not { } connection)
@@ -245,9 +274,19 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             // Each holder gets the whole lease time: when another waiter took over, wait for that one afresh.
             (outcome, RedisValue currentHolder) = await RunAsync(connection, "lease", method.Name, key.Hash, leaseKey,
                 static (database, k, sync) => sync ? new ValueTask<RedisValue>(database.LockQuery(k)) : new ValueTask<RedisValue>(database.LockQueryAsync(k)), sync).ConfigureAwait(false);
-            if (outcome != RedisOutcome.Done)
+            if (outcome == RedisOutcome.Unreachable)
             {
                 return FleetClaim<T>.ComputeHere;
+            }
+            if (outcome == RedisOutcome.Refused || !IsToken(currentHolder))
+            {
+                // Another Redis type, or a value no instance wrote: no holder will ever give it back, so it goes, once.
+                if (cleared || !await DeleteForeignLeaseAsync(connection, method.Name, leaseKey, RedisValue.Null, sync).ConfigureAwait(false))
+                {
+                    return FleetClaim<T>.ComputeHere;
+                }
+                cleared = true;
+                continue;
             }
             if (currentHolder != holder)
             {
@@ -258,6 +297,15 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             {
                 CacheMetrics.Lease(method.Name, "takeover");
                 RedisCacheLog.LeaseWaitEnded(_logger, method.Name, waitedSoFar);
+                // Every lease is set with an expiry: one without has no holder to give it back, and would stall every miss
+                // of this key. It goes by its token, so a lease taken by another instance meanwhile stays.
+                (outcome, TimeSpan? expiry) = await RunAsync(connection, "lease", method.Name, key.Hash, leaseKey,
+                    static (database, k, sync) => sync ? new ValueTask<TimeSpan?>(database.KeyTimeToLive(k)) : new ValueTask<TimeSpan?>(database.KeyTimeToLiveAsync(k)), sync)
+                    .ConfigureAwait(false);
+                if (outcome == RedisOutcome.Done && expiry is null)
+                {
+                    await DeleteForeignLeaseAsync(connection, method.Name, leaseKey, holder, sync).ConfigureAwait(false);
+                }
                 return FleetClaim<T>.ComputeHere; // the holder is alive but slower than the lease: stop waiting
             }
             if (sync)
@@ -296,19 +344,81 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    private protected override ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync)
+    // Deletes a lease key that is not a lease: by its token (the release script) when it holds one, else with a plain
+    // DEL, which removes a key of any Redis type. Returns whether Redis answered.
+    private async ValueTask<bool> DeleteForeignLeaseAsync(IConnectionMultiplexer connection, string method, string leaseKey, RedisValue token, bool sync)
     {
-        _entries?.Invalidate(hash);
-        return DeleteAsync(KeyFor(method, hash), sync);
+        RedisCacheLog.ForeignLease(_logger, leaseKey);
+        if (token.IsNull)
+        {
+            return (await RunAsync(connection, "lease", method, default, leaseKey,
+                static (database, k, sync) => sync ? new ValueTask<bool>(database.KeyDelete(k)) : new ValueTask<bool>(database.KeyDeleteAsync(k)), sync)
+                .ConfigureAwait(false)).Outcome == RedisOutcome.Done;
+        }
+        return (await RunAsync(connection, "lease", method, default, (LeaseKey: (RedisKey)leaseKey, Token: token),
+            static (database, s, sync) => sync
+                ? new ValueTask<RedisResult>(database.ScriptEvaluate(ReleaseScript, [s.LeaseKey], [s.Token]))
+                : new ValueTask<RedisResult>(database.ScriptEvaluateAsync(ReleaseScript, [s.LeaseKey], [s.Token])), sync).ConfigureAwait(false)).Outcome == RedisOutcome.Done;
+    }
+
+    // Tokens are a Guid's 32 hex digits; no holder at all (the lease was just given back) is not foreign either.
+    private static bool IsToken(RedisValue holder) =>
+        holder.IsNull || (holder.ToString() is { Length: 32 } text && text.AsSpan().IndexOfAnyExcept("0123456789abcdef") < 0);
+
+    // In process before and after the DEL: a read of Redis that overlapped the DEL is never kept, and a write that
+    // began before it is waited for and deleted again, so once this returns no caller here gets the old value.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private protected override async ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync)
+    {
+        EvictHere(hash);
+        string redisKey = KeyFor(method, hash);
+        await DeleteAsync(redisKey, sync).ConfigureAwait(false);
+        if (Invalidations.HasWriters(hash))
+        {
+            long started = Stopwatch.GetTimestamp();
+            while (Invalidations.HasWriters(hash) && Stopwatch.GetElapsedTime(started) < _writeWait)
+            {
+                if (sync)
+                {
+                    Thread.Sleep(1);
+                }
+                else
+                {
+                    await Task.Delay(1).ConfigureAwait(false);
+                }
+            }
+            await DeleteAsync(redisKey, sync).ConfigureAwait(false);
+        }
+        EvictHere(hash);
     }
 
     // Invalidating a tag deletes its version key: the next read gives the tag a fresh random version, so every entry
     // stored under an older one misses. One DEL, whatever the number of entries, and DEL works when Redis is out of memory.
-    private protected override ValueTask RemoveTagAsync(UInt128 tagHash, bool sync)
+    // The in-process versions move before and after it, so a value read from Redis across the DEL is not kept.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private protected override async ValueTask RemoveTagAsync(UInt128 tagHash, bool sync)
     {
-        _entries?.InvalidateTag(tagHash);
-        return DeleteAsync(TagKeyFor(tagHash), sync);
+        EvictTagHere(tagHash);
+        await DeleteAsync(TagKeyFor(tagHash), sync).ConfigureAwait(false);
+        EvictTagHere(tagHash);
     }
+
+    // An entry's invalidation, here or received from another instance: counted first, so no read before it is kept.
+    private void EvictHere(UInt128 hash)
+    {
+        Invalidations.Entry(hash);
+        _local?.Invalidate(hash);
+        _outage?.Invalidate(hash);
+    }
+
+    private void EvictTagHere(UInt128 tagHash)
+    {
+        _local?.InvalidateTag(tagHash);
+        _outage?.InvalidateTag(tagHash);
+        Invalidations.Tag();
+    }
+
+    private InProcessStamp Stamp(InProcessEntries? table, CacheKey key) => table?.Stamp(key) ?? new InProcessStamp(default, Invalidations.Stamp(key.Hash));
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DeleteAsync(string redisKey, bool sync)
@@ -349,28 +459,21 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    // Into the in-process entries, unless an invalidation or a clear (Redis returning) came after the read.
-    private void Keep<T>(CachedMethod<T> method, CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe, long bytes, long maxEntryBytes)
-    {
-        if (_entries is { } entries && entries.Removals == stamp.Removals)
-        {
-            entries.Set(method, key, stamp.Versions, value, ttl, failSafe, bytes, maxEntryBytes);
-        }
-    }
-
-    // The connection's one signal. Redis down: every call reads the in-process entries first. Redis back (raised before
-    // the gate opens): they are emptied, since outage results must never outlive the outage and evictions sent meanwhile
-    // were missed.
+    // The connection's one signal. Redis down: every call reads the outage layer first (or the local layer, when the
+    // outage layer is off). Redis back (raised before the gate opens): both are emptied, since outage results must never
+    // outlive the outage and evictions sent meanwhile were missed.
     private void OnStatusChanged(RedisStatus status)
     {
         if (status == RedisStatus.Available)
         {
-            InProcess = _localTtl is null ? null : _entries;
-            _entries?.Clear();
+            Invalidations.Clear();
+            _local?.Clear();
+            _outage?.Clear();
+            InProcess = _local;
         }
         else
         {
-            InProcess = _entries;
+            InProcess = _outage ?? _local;
         }
     }
 

@@ -4,7 +4,11 @@ using StackExchange.Redis;
 
 namespace ResultCache;
 
-/// <summary>Settings of the <see cref="RedisCacheStore"/>. The defaults are the ones the Python fix settled on.</summary>
+/// <summary>
+/// Settings of the <see cref="RedisCacheStore"/>. The defaults suit one Redis or a cluster behind a container network:
+/// short timeouts and no retries, so a fault costs a caller at most one timeout; a first probe a second after a fault,
+/// backing off to one every 30 s, so a short fault costs seconds and a dead Redis sees little traffic.
+/// </summary>
 public sealed class RedisCacheStoreOptions
 {
     /// <summary>A StackExchange.Redis connection string, such as <c>"localhost:6379,password=..."</c>. Set this or <see cref="ConfigurationOptions"/>.</summary>
@@ -23,7 +27,17 @@ public sealed class RedisCacheStoreOptions
     /// <summary>Put before every key, so several applications can share one Redis. Default <c>"rc:"</c>.</summary>
     public string KeyPrefix { get; set; } = "rc:";
 
-    /// <summary>How long the gate stays closed after a connection fault before one caller probes again. Default 30 s.</summary>
+    /// <summary>
+    /// How long the gate stays closed after a connection fault before a background probe tries Redis again, the first
+    /// time. Each failed probe doubles the wait, up to <see cref="Backoff"/>; it starts from this again once Redis stayed
+    /// up for <see cref="Backoff"/>. Never longer than <see cref="Backoff"/>. Default 1 s.
+    /// </summary>
+    public TimeSpan FirstBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest the gate stays closed between two probes: a Redis that stays down sees one probe per process per
+    /// this, and so does one that keeps failing soon after each recovery. Default 30 s.
+    /// </summary>
     public TimeSpan Backoff { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A connection idle this long is PINGed, so a silently dropped one is found before a request needs it. Default 15 s.</summary>
@@ -88,6 +102,7 @@ public sealed class RedisCacheStoreOptions
             throw new ArgumentException(
                 "Set exactly one of RedisCacheStoreOptions.Configuration (a connection string such as \"localhost:6379\"), ConfigurationOptions, or Connection (a connection the application owns).");
         }
+        RequirePositive(FirstBackoff, nameof(FirstBackoff));
         RequirePositive(Backoff, nameof(Backoff));
         RequirePositive(HealthCheckInterval, nameof(HealthCheckInterval));
         RequirePositive(ConnectTimeout, nameof(ConnectTimeout));

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace ResultCache;
@@ -6,12 +7,15 @@ namespace ResultCache;
 /// <summary>
 /// Each tag's current version lives in its own Redis key as a random 64-bit number. A missing key is
 /// given a fresh one with <c>SET NX GET</c>, so invalidation is a plain DEL and a version never comes back.
+/// A version key that holds anything else (text, a list) is replaced by a fresh version: a tag can only move on, which
+/// makes its entries miss once and never serves a stale one.
 /// </summary>
-internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention)
+internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention, ILogger logger)
 {
     /// <summary>
     /// Reads an entry and its tags' current versions (into <paramref name="versions"/>) in one round trip: every GET is
-    /// sent before the first await, and each names a single key, so it works on a cluster.
+    /// sent before the first await, and each names a single key, so it works on a cluster. An entry key of another
+    /// Redis type reads as no entry, so the write that follows replaces it.
     /// </summary>
     public async ValueTask<Lease<byte>?> ReadWithEntryAsync(IDatabase database, string entryKey, CacheTags tags, StrongBox<TagVersions> versions)
     {
@@ -21,8 +25,25 @@ internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention
         {
             reads[i] = database.StringGetAsync(store.TagKeyFor(tags[i]));
         }
-        Lease<byte>? raw = await entry.ConfigureAwait(false);
-        versions.Value = await CompleteAsync(database, tags, reads).ConfigureAwait(false);
+        Lease<byte>? raw;
+        try
+        {
+            raw = await entry.ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (IsWrongType(ex))
+        {
+            RedisCacheLog.WrongType(logger, entryKey, ex);
+            raw = null;
+        }
+        try
+        {
+            versions.Value = await CompleteAsync(database, tags, reads).ConfigureAwait(false);
+        }
+        catch
+        {
+            raw?.Dispose();
+            throw;
+        }
         return raw;
     }
 
@@ -31,10 +52,31 @@ internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention
         var versions = new long[reads.Length];
         for (int i = 0; i < reads.Length; i++)
         {
-            RedisValue current = await reads[i].ConfigureAwait(false);
-            versions[i] = TryParse(current, out long version) ? version : await StartAsync(database, tags[i]).ConfigureAwait(false);
+            RedisValue current;
+            bool readable = true;
+            try
+            {
+                current = await reads[i].ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsWrongType(ex))
+            {
+                (current, readable) = (RedisValue.Null, false);
+            }
+            versions[i] = TryRead(current, out long version) ? version
+                : readable && current.IsNull ? await StartAsync(database, tags[i]).ConfigureAwait(false)
+                : await ReplaceAsync(database, tags[i]).ConfigureAwait(false);
         }
         return new TagVersions(versions);
+    }
+
+    /// <summary>
+    /// A tag version as stored: the decimal text of a 64-bit number and nothing else. RedisValue parses a missing value
+    /// as 0, which must not pass for a version.
+    /// </summary>
+    public static bool TryRead(RedisValue value, out long version)
+    {
+        version = 0;
+        return !value.IsNull && value.TryParse(out version);
     }
 
     // A tag's first use, or its first since an invalidation: one more round trip on that miss only.
@@ -44,13 +86,19 @@ internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention
     {
         long fresh = Random.Shared.NextInt64();
         RedisValue existing = await database.StringSetAndGetAsync(store.TagKeyFor(tag), fresh, retention, keepTtl: false, When.NotExists).ConfigureAwait(false);
-        return TryParse(existing, out long version) ? version : fresh;
+        return existing.IsNull ? fresh : TryRead(existing, out long version) ? version : await ReplaceAsync(database, tag).ConfigureAwait(false);
     }
 
-    // RedisValue parses a missing value as 0, which must not pass for a version.
-    private static bool TryParse(RedisValue value, out long version)
+    // The key holds something that is not a version: a plain SET replaces any value of any type with a fresh version.
+    private async Task<long> ReplaceAsync(IDatabase database, UInt128 tag)
     {
-        version = 0;
-        return !value.IsNull && value.TryParse(out version);
+        string key = store.TagKeyFor(tag);
+        RedisCacheLog.TagVersionReplaced(logger, key);
+        long fresh = Random.Shared.NextInt64();
+        await database.StringSetAsync(key, fresh, retention).ConfigureAwait(false);
+        return fresh;
     }
+
+    /// <summary>Whether Redis refused a command because the key holds another type (a list, a hash).</summary>
+    public static bool IsWrongType(RedisServerException ex) => ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
 }

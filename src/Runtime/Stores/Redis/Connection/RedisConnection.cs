@@ -16,7 +16,6 @@ internal sealed class RedisConnection : IDisposable
     private readonly RedisGate _gate;
     private readonly CacheClock _clock;
     private readonly ILogger _logger;
-    private readonly TimeSpan _backoff;
     private readonly TimeSpan _disposeGrace;
     private readonly TimeSpan _firstConnectWait;
     private readonly long _idleMilliseconds;
@@ -34,10 +33,9 @@ internal sealed class RedisConnection : IDisposable
     {
         _configuration = configuration;
         _external = options.Connection;
-        _gate = new RedisGate(options.TimeProvider, options.Backoff);
+        _gate = new RedisGate(options.TimeProvider, options.FirstBackoff, options.Backoff);
         _clock = new CacheClock(options.TimeProvider);
         _logger = options.Logger;
-        _backoff = options.Backoff;
         _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
         _firstConnectWait = options.ConnectTimeout + TimeSpan.FromSeconds(1);
         _evictions = evictions;
@@ -281,18 +279,19 @@ internal sealed class RedisConnection : IDisposable
             _statusChanged(RedisStatus.Unavailable);
         }
         RedisStatus before = _gate.Close(probeAfter);
-        _probeTimer.Change(probeAfter ?? _backoff, Timeout.InfiniteTimeSpan);
+        TimeSpan backoff = _gate.CurrentBackoff;
+        _probeTimer.Change(backoff, Timeout.InfiniteTimeSpan);
         if (before == RedisStatus.Unavailable)
         {
             return;
         }
         if (before == RedisStatus.Probing)
         {
-            RedisCacheLog.ProbeFailed(_logger, cause?.GetType().Name ?? "reset", _backoff);
+            RedisCacheLog.ProbeFailed(_logger, cause?.GetType().Name ?? "reset", backoff);
         }
         else if (cause is not null)
         {
-            RedisCacheLog.Unavailable(_logger, cause.GetType().Name, _backoff, cause);
+            RedisCacheLog.Unavailable(_logger, cause.GetType().Name, backoff, cause);
         }
     }
 

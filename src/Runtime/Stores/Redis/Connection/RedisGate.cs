@@ -17,11 +17,17 @@ internal enum Admission
 }
 
 /// <summary>
-/// The backoff gate, a state machine with no I/O. After a connection fault it stays closed for the backoff, during which
+/// The backoff gate, a state machine with no I/O. After a connection fault it stays closed for a backoff, during which
 /// admission costs one clock read. When the backoff ends exactly one caller claims the probe, so a recovering Redis never
 /// sees a thundering herd of reconnects. Each transition returns the state before it, so its owner signals a change once.
 /// </summary>
-internal sealed class RedisGate(TimeProvider time, TimeSpan backoff)
+/// <remarks>
+/// The backoff starts short (<paramref name="firstBackoff"/>), so a short fault costs about that much, and doubles with
+/// each close up to <paramref name="maxBackoff"/>, so a dead Redis sees one probe per process per <paramref name="maxBackoff"/>.
+/// It starts short again only after the gate stayed open for <paramref name="maxBackoff"/>: a flapping Redis backs the
+/// gate off as a dead one does, and the gate never flaps faster than its probes.
+/// </remarks>
+internal sealed class RedisGate(TimeProvider time, TimeSpan firstBackoff, TimeSpan maxBackoff)
 {
     private const int Connecting = 0;
     private const int Opened = 1;
@@ -29,9 +35,13 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan backoff)
     private const int Probing = 3;
 
     private readonly CacheClock _clock = new(time);
-    private readonly long _backoffMilliseconds = (long)backoff.TotalMilliseconds;
+    private readonly long _firstMilliseconds = (long)Math.Min(firstBackoff.TotalMilliseconds, maxBackoff.TotalMilliseconds);
+    private readonly long _maxMilliseconds = (long)maxBackoff.TotalMilliseconds;
+    private readonly object _schedule = new();
     private int _state = Connecting;
     private long _reopenAt;
+    private long _nextBackoff = -1; // -1: the first backoff comes next
+    private long _openedAt;
 
     public RedisStatus Status => ToStatus(Volatile.Read(ref _state));
 
@@ -53,17 +63,43 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan backoff)
         return Interlocked.CompareExchange(ref _state, Probing, Closed) == Closed ? Admission.Probe : Admission.StayInProcess;
     }
 
+    /// <summary>How long the gate stays closed after its latest close.</summary>
+    public TimeSpan CurrentBackoff { get; private set; }
+
     /// <summary>Redis answered a probe: open the gate. Returns the status before.</summary>
-    public RedisStatus Open() => ToStatus(Interlocked.Exchange(ref _state, Opened));
+    public RedisStatus Open()
+    {
+        lock (_schedule)
+        {
+            _openedAt = _clock.NowMilliseconds;
+        }
+        return ToStatus(Interlocked.Exchange(ref _state, Opened));
+    }
 
     /// <summary>
-    /// A connection fault: closed for the backoff, or until <paramref name="probeAfter"/> (zero after an explicit
-    /// reset). Returns the status before.
+    /// A connection fault: closed for the next backoff of the schedule, or until <paramref name="probeAfter"/> (zero
+    /// after an explicit reset). Returns the status before.
     /// </summary>
     public RedisStatus Close(TimeSpan? probeAfter = null)
     {
+        long now = _clock.NowMilliseconds;
+        long backoff;
+        lock (_schedule)
+        {
+            if (probeAfter is { } explicitly)
+            {
+                backoff = (long)explicitly.TotalMilliseconds;
+            }
+            else
+            {
+                bool stable = Volatile.Read(ref _state) == Opened && now - _openedAt >= _maxMilliseconds;
+                backoff = _nextBackoff < 0 || stable ? _firstMilliseconds : _nextBackoff;
+                _nextBackoff = Math.Min(backoff * 2, _maxMilliseconds);
+            }
+            CurrentBackoff = TimeSpan.FromMilliseconds(backoff);
+        }
         // The reopen time is written before the state, so a reader that sees Closed sees the new time.
-        Volatile.Write(ref _reopenAt, _clock.NowMilliseconds + (long)(probeAfter?.TotalMilliseconds ?? _backoffMilliseconds));
+        Volatile.Write(ref _reopenAt, now + backoff);
         return ToStatus(Interlocked.Exchange(ref _state, Closed));
     }
 

@@ -1,0 +1,64 @@
+namespace ResultCache;
+
+/// <summary>
+/// One store's invalidations, counted so that a value read before an invalidation is never kept after it returned.
+/// A reader takes a <see cref="Stamp"/> of its key before it reads; a layer keeps the value only while the stamp is
+/// unchanged. Keys share 4 096 stripes: an invalidation of one key makes a write of a key in its stripe skip, never
+/// keep a stale value. <see cref="All"/> counts every invalidation, so a caller never joins a read that began
+/// before one.
+/// </summary>
+internal sealed class InvalidationCounters
+{
+    private const int Stripes = 4096;
+
+    private readonly long[] _byStripe = new long[Stripes];
+    private readonly int[] _writing = new int[Stripes];
+    private long _all;
+    private long _clears;
+
+    /// <summary>Every invalidation and clear so far; single flight compares it to let no caller join an older read.</summary>
+    public long All => Volatile.Read(ref _all);
+
+    /// <summary>The key's stamp: it moves with every invalidation of a key in its stripe and every clear.</summary>
+    public long Stamp(UInt128 hash) => Volatile.Read(ref _byStripe[Stripe(hash)]) + Volatile.Read(ref _clears);
+
+    /// <summary>An entry's invalidation begins or ends; counted at both, so a read that overlapped either is not kept.</summary>
+    public void Entry(UInt128 hash)
+    {
+        Interlocked.Increment(ref _byStripe[Stripe(hash)]);
+        Interlocked.Increment(ref _all);
+    }
+
+    /// <summary>A tag's invalidation, or a clear of every layer: tag versions and the clear make older values miss.</summary>
+    public void Tag() => Interlocked.Increment(ref _all);
+
+    /// <summary>Every in-process entry is dropped: no value stamped before may be kept.</summary>
+    public void Clear()
+    {
+        Interlocked.Increment(ref _clears);
+        Interlocked.Increment(ref _all);
+    }
+
+    /// <summary>
+    /// A write to a shared store (Redis) begins, if no invalidation of its stripe came since <paramref name="stamp"/>.
+    /// An invalidation that began meanwhile waits for it (<see cref="HasWriters"/>) and deletes again.
+    /// </summary>
+    public bool TryBeginWrite(UInt128 hash, long stamp)
+    {
+        int stripe = Stripe(hash);
+        Interlocked.Increment(ref _writing[stripe]);
+        if (Stamp(hash) == stamp)
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _writing[stripe]);
+        return false;
+    }
+
+    public void EndWrite(UInt128 hash) => Interlocked.Decrement(ref _writing[Stripe(hash)]);
+
+    /// <summary>Whether a write that began before an invalidation of this stripe may still land.</summary>
+    public bool HasWriters(UInt128 hash) => Volatile.Read(ref _writing[Stripe(hash)]) > 0;
+
+    private static int Stripe(UInt128 hash) => (int)((ulong)hash & (Stripes - 1));
+}
