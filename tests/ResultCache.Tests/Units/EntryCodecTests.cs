@@ -14,14 +14,15 @@ public sealed class EntryCodecTests
     private readonly LogSink _log = new();
 
     [Fact]
-    public void A_plain_entry_is_its_json_alone_and_reads_back_as_a_hit()
+    public void A_plain_entry_is_its_checksum_then_its_json_and_reads_back_as_a_hit()
     {
         EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
 
         byte[] payload = Encode(codec, method, Value, default, TimeSpan.FromMinutes(5));
 
-        Assert.StartsWith("{", Encoding.UTF8.GetString(payload));
+        Assert.StartsWith("{", Encoding.UTF8.GetString(payload[8..]));
+        Assert.Equal(System.IO.Hashing.XxHash3.HashToUInt64(payload.AsSpan(8)), System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(payload));
         CacheLookup<Stats> read = codec.Decode(method, 1, payload, default, out _);
         Assert.True(read.Found);
         Assert.Equal(Value, read.Value);
@@ -64,17 +65,21 @@ public sealed class EntryCodecTests
     }
 
     [Fact]
-    public void A_missing_cut_short_or_corrupt_entry_is_a_miss_and_only_the_corrupt_one_is_logged()
+    public void A_missing_entry_is_a_quiet_miss_and_a_cut_short_flipped_or_corrupt_one_a_logged_miss()
     {
         EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
 
         Assert.False(codec.Decode(method, 1, null, default, out _).Found);
-        Assert.False(codec.Decode(method, 1, new byte[4], new TagVersions(1), out _).Found); // shorter than its header
         Assert.Empty(_log.Entries);
 
-        Assert.False(codec.Decode(method, 1, Encoding.UTF8.GetBytes("{\"ProjectId\": not json"), default, out _).Found);
-        Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
+        byte[] valid = Encode(codec, method, Value, default, TimeSpan.FromMinutes(5));
+        byte[] flipped = (byte[])valid.Clone();
+        flipped[^3] ^= 0x01; // still valid JSON, with another number in it: the checksum tells
+        Assert.False(codec.Decode(method, 1, new byte[4], new TagVersions(1), out _).Found); // shorter than its header
+        Assert.False(codec.Decode(method, 1, flipped, default, out _).Found);
+        Assert.False(codec.Decode(method, 1, WithChecksum("{\"ProjectId\": not json"u8), default, out _).Found);
+        Assert.Equal(3, _log.Entries.Count(e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read")));
     }
 
     [Fact]
@@ -88,7 +93,7 @@ public sealed class EntryCodecTests
         byte[] payload = Encode(codec, method, document, new TagVersions(3), TimeSpan.FromMinutes(1));
 
         Assert.True(payload.Length < json / 2, $"{payload.Length} bytes stored for {json} bytes of JSON");
-        Assert.Equal(PayloadCompression.Marker, payload[16]); // after the fresh-until time and one tag version
+        Assert.Equal(PayloadCompression.Marker, payload[24]); // after the checksum, the fresh-until time and one tag version
         CacheLookup<Document> read = codec.Decode(method, 1, payload, new TagVersions(3), out _);
         Assert.True(read.Found);
         Assert.Equal(document.Lines, read.Value.Lines);
@@ -104,8 +109,8 @@ public sealed class EntryCodecTests
         byte[] smallPayload = Encode(NewCodec(compressAbove: 4096), method, small, default, TimeSpan.FromMinutes(1));
         byte[] tinyPayload = Encode(NewCodec(compressAbove: 0), method, tiny, default, TimeSpan.FromMinutes(1));
 
-        Assert.Equal(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(small, LargeJson.Default.Document), smallPayload);
-        Assert.Equal(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(tiny, LargeJson.Default.Document), tinyPayload);
+        Assert.Equal(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(small, LargeJson.Default.Document), smallPayload[8..]);
+        Assert.Equal(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(tiny, LargeJson.Default.Document), tinyPayload[8..]);
     }
 
     [Fact]
@@ -113,7 +118,7 @@ public sealed class EntryCodecTests
     {
         EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
-        byte[] payload = [PayloadCompression.Marker, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x41]; // claims 2 GB from two bytes
+        byte[] payload = WithChecksum([PayloadCompression.Marker, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x41]); // claims 2 GB from two bytes
 
         Assert.False(codec.Decode(method, 1, payload, default, out _).Found);
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
@@ -131,6 +136,15 @@ public sealed class EntryCodecTests
 
         Assert.Equal(2, metrics.Sum("cache.too_large", "cache.method", "Tests.Codec"));
         Assert.Single(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Tests.Codec"));
+    }
+
+    // An entry with a valid checksum around any body: what decoding does past the checksum.
+    private static byte[] WithChecksum(ReadOnlySpan<byte> body)
+    {
+        byte[] payload = new byte[8 + body.Length];
+        body.CopyTo(payload.AsSpan(8));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(payload, System.IO.Hashing.XxHash3.HashToUInt64(body));
+        return payload;
     }
 
     private EntryCodec NewCodec(int? compressAbove = 4096, long maxEntryBytes = 8 * 1024 * 1024) => new(_time, _log, compressAbove, maxEntryBytes);

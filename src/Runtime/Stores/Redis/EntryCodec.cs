@@ -1,15 +1,18 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace ResultCache;
 
 /// <summary>
-/// A Redis entry's bytes: for a fail-safe method, when it stops being fresh (Unix milliseconds); for a tagged one, the
-/// versions its tags had when it was computed (8 bytes each, little-endian); then the JSON, compressed when it is
-/// longer than the threshold (<see cref="PayloadCompression"/>). A plain method's small entry is the JSON alone.
+/// A Redis entry's bytes: a checksum of all that follows it (XxHash3, 8 bytes); for a fail-safe method, when it stops
+/// being fresh (Unix milliseconds); for a tagged one, the versions its tags had when it was computed (8 bytes each,
+/// little-endian); then the JSON, compressed when it is longer than the threshold (<see cref="PayloadCompression"/>).
+/// The checksum is what makes a flipped bit or a truncated copy a miss: JSON alone can stay valid (<c>12345</c> cut to
+/// <c>123</c>) and read as another value.
 /// A value that does not serialize or deserialize is logged and treated as a miss, never thrown; one over the size cap
 /// (its JSON or its payload) is counted, logged once per method, and not stored. Reading trusts no byte: any payload,
 /// of any length, decodes to the value that was stored or to a logged miss, and allocates at most the cap.
@@ -26,7 +29,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
     {
         jsonBytes = 0;
         bool failSafe = method.FailSafe > TimeSpan.Zero;
-        int header = ((failSafe ? 1 : 0) + versions.Count) * sizeof(long);
+        int header = Checksum + (((failSafe ? 1 : 0) + versions.Count) * sizeof(long));
         try
         {
             payload = PayloadWriter.Serialize(value, method.Json, header);
@@ -38,7 +41,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
             payload = default;
             return false;
         }
-        Span<byte> next = payload.Span;
+        Span<byte> next = payload.Span[Checksum..];
         if (failSafe)
         {
             BinaryPrimitives.WriteInt64LittleEndian(next, time.GetUtcNow().Add(ttl).ToUnixTimeMilliseconds());
@@ -65,6 +68,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
             payload.Return();
             return false;
         }
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.Span, XxHash3.HashToUInt64(payload.Span[Checksum..]));
         return true;
     }
 
@@ -88,15 +92,20 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
             RedisCacheLog.EntryOverCap(logger, method.Name, Hex(key), maxEntryBytes);
             return miss;
         }
-        if (!TryReadHeader(stored.Span, method.FailSafe > TimeSpan.Zero, versions, out long freshUntil, out int header))
+        string? corrupt = stored.Length < Checksum + HeaderLength(method.FailSafe > TimeSpan.Zero, versions) ? "The entry is shorter than its header."
+            : BinaryPrimitives.ReadUInt64LittleEndian(stored.Span) != XxHash3.HashToUInt64(stored.Span[Checksum..]) ? "The entry's checksum does not match its bytes."
+            : null;
+        if (corrupt is not null)
         {
-            if (stored.Length < header)
-            {
-                CacheMetrics.Error("serialization");
-                RedisCacheLog.Undeserializable(logger, method.Name, Hex(key), new JsonException("The entry is shorter than its header."));
-            }
-            return miss; // else stored under a tag version that was invalidated since
+            CacheMetrics.Error("serialization");
+            RedisCacheLog.Undeserializable(logger, method.Name, Hex(key), new JsonException(corrupt));
+            return miss;
         }
+        if (!TryReadHeader(stored.Span[Checksum..], method.FailSafe > TimeSpan.Zero, versions, out long freshUntil, out int header))
+        {
+            return miss; // stored under a tag version that was invalidated since
+        }
+        header += Checksum;
         ReadOnlySpan<byte> body = stored.Span[header..];
         RentedBytes decompressed = default;
         T value;
@@ -141,15 +150,16 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
 
     private static string Hex(UInt128 key) => key.ToString("x32", CultureInfo.InvariantCulture);
 
+    private const int Checksum = sizeof(ulong);
+
+    private static int HeaderLength(bool hasFreshUntil, TagVersions versions) => ((hasFreshUntil ? 1 : 0) + versions.Count) * sizeof(long);
+
+    // After the checksum: the fresh-until time, then the tags' versions, which must be the current ones.
     private static bool TryReadHeader(ReadOnlySpan<byte> payload, bool hasFreshUntil, TagVersions current, out long freshUntil, out int header)
     {
         freshUntil = long.MaxValue;
         int offset = hasFreshUntil ? sizeof(long) : 0;
-        header = offset + (current.Count * sizeof(long));
-        if (payload.Length < header)
-        {
-            return false;
-        }
+        header = HeaderLength(hasFreshUntil, current);
         if (hasFreshUntil)
         {
             freshUntil = BinaryPrimitives.ReadInt64LittleEndian(payload);
