@@ -178,6 +178,23 @@ public sealed partial class ContractHashTests
         Assert.Equal(unversioned.Text.Replace(Signature(unversioned, "Get"), "?"), versioned.Text.Replace(Signature(versioned, "Get"), "?"));
     }
 
+    [Fact]
+    public void Caching_nulls_or_framing_entries_for_fail_safe_changes_the_key_and_other_options_keep_it()
+    {
+        // A build that caches nulls must not hand its null entries to one that does not, and a fail-safe entry starts
+        // with its fresh-until time, which a plain reader would take for the JSON.
+        const string types = "public record Report(int Count);";
+        string With(string options) => Signature(GeneratorHarness.Run(Template.Replace("{OPTIONS}", "").Replace("{VERSION}", options).Replace("{TYPES}", types)), "Get");
+
+        string plain = With("");
+        Assert.NotEqual(plain, With(", CacheNulls = true"));
+        Assert.NotEqual(plain, With(", FailSafeSeconds = 60"));
+        Assert.NotEqual(With(", CacheNulls = true"), With(", FailSafeSeconds = 60"));
+        Assert.Equal(With(", FailSafeSeconds = 60"), With(", FailSafeSeconds = 3600")); // the window's length is not in the entry
+        Assert.Equal(plain, With(", TtlJitterPercent = 10"));
+        Assert.Equal(plain, With(", CacheNulls = false"));
+    }
+
     [Theory]
     [InlineData("Count")]
     [InlineData("URL")]

@@ -8,6 +8,11 @@ using ResultCache;
 // prints a line per 100 results: results cached so far, the GC heap, the process's resident memory, the entries held.
 // The last line gives the hot key's hit ratio. Run it under DOTNET_GCHeapHardLimit to see the budget hold.
 //   dotnet ResultCache.MemoryBudgetApp.dll [results=3000] [mb=2] [budget: default | off]
+// Or, with "poison <redis>", the hostile-Redis run of PoisonedRedis.cs.
+if (args is ["poison", string redis])
+{
+    return await PoisonedRedis.RunAsync(redis);
+}
 int results = args.Length > 0 ? int.Parse(args[0]) : 3000;
 int megabytes = args.Length > 1 ? int.Parse(args[1]) : 2;
 bool budgetOff = args.Length > 2 && args[2] == "off";
@@ -27,6 +32,7 @@ for (int i = 0; i < results; i++)
     }
 }
 Console.WriteLine($"hot-key hit ratio: {(double)(results - reports.HotCoreCalls) / results:F3}");
+return 0;
 
 public sealed partial class Reports(CacheStore store, int megabytes)
 {

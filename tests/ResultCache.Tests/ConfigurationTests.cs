@@ -8,6 +8,7 @@ public sealed class ConfigurationTests
     {
         var options = new RedisCacheStoreOptions();
         Assert.Equal(TimeSpan.FromSeconds(30), options.Backoff);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.FirstBackoff);
         Assert.Equal(TimeSpan.FromSeconds(15), options.HealthCheckInterval);
         Assert.Equal(TimeSpan.FromSeconds(2), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), options.OperationTimeout);
@@ -68,6 +69,7 @@ public sealed class ConfigurationTests
 
     [Theory]
     [InlineData(nameof(RedisCacheStoreOptions.Backoff))]
+    [InlineData(nameof(RedisCacheStoreOptions.FirstBackoff))]
     [InlineData(nameof(RedisCacheStoreOptions.HealthCheckInterval))]
     [InlineData(nameof(RedisCacheStoreOptions.ConnectTimeout))]
     [InlineData(nameof(RedisCacheStoreOptions.OperationTimeout))]

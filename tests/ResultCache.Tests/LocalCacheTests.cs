@@ -157,6 +157,46 @@ public sealed class LocalCacheTests(ITestOutputHelper output)
 
     private static string Ms(TimeSpan value) => $"{value.TotalMilliseconds:0.0} ms";
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_local_layer_keeps_to_its_own_limits_whether_outage_caching_is_on_or_off(bool outageOn)
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        var options = new RedisCacheStoreOptions
+        {
+            Configuration = redis.Configuration,
+            TimeProvider = _time,
+            LocalCache = new LocalCacheOptions { Ttl = TimeSpan.FromSeconds(60), MaxEntries = 100 },
+        };
+        options.OutageCache.Ttl = outageOn ? TimeSpan.FromSeconds(30) : TimeSpan.Zero; // on (100 000 entries) by default
+        using var store = new RedisCacheStore(options);
+        var service = new StatsService(store);
+        for (int i = 0; i < 1_000; i++)
+        {
+            await service.GetStatsAsync(Project, Day.AddDays(i));
+        }
+        Assert.InRange(store.LocalCount, 1, 100);
+
+        long before = GetCalls(redis);
+        for (int i = 0; i < 1_000; i++)
+        {
+            await service.GetStatsAsync(Project, Day.AddDays(i));
+        }
+        long gets = GetCalls(redis) - before;
+
+        Assert.Equal(1_000, service.CoreCalls); // every second read was a hit, local or Redis
+        Assert.True(gets >= 900, $"Only {gets} of 1 000 reads went to Redis: the local layer held more than its 100 entries.");
+    }
+
+    // GETs the server has run, from INFO commandstats ("cmdstat_get:calls=N,...").
+    private static long GetCalls(RedisServer redis)
+    {
+        string info = redis.Admin.Execute("INFO", "commandstats").ToString();
+        string? line = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("cmdstat_get:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private RedisCacheStore NewInstance(RedisServer redis) => new(new RedisCacheStoreOptions
     {
         Configuration = redis.Configuration,

@@ -4,8 +4,8 @@ using ResultCache.Tests.Infrastructure;
 namespace ResultCache.Tests;
 
 /// <summary>
-/// The embedded store's memory budget in a process whose GC heap is capped at 1 GiB, as a container limit caps it:
-/// thousands of 2 MB results, and the process finishes while its hot key keeps hitting.
+/// A process whose GC heap is capped at 1 GiB, as a container limit caps it: the embedded store's memory budget
+/// (thousands of 2 MB results, and the process finishes while its hot key keeps hitting), and a Redis full of hostile entries.
 /// </summary>
 public sealed class MemoryBudgetTests
 {
@@ -31,10 +31,26 @@ public sealed class MemoryBudgetTests
         Assert.Contains("Out of memory", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Output)> RunAsync(int results, string budget)
+    [Fact]
+    public async Task Under_a_1_GiB_heap_no_entry_in_redis_makes_a_call_throw_or_the_process_die()
+    {
+        // Entries that declare 2 GB of JSON (with a valid checksum), entries over the cap, nulls, a million nested
+        // arrays, lists under entry and tag keys, called from 16 threads.
+        await using RedisServer redis = await RedisServer.StartAsync();
+
+        (int exit, string output) = await RunAsync("poison", redis.Configuration);
+
+        Assert.True(exit == 0, $"The process failed (exit {exit}):\n{output}");
+        Assert.Contains("exceptions: 0, wrong: 0", output, StringComparison.Ordinal);
+    }
+
+    private static Task<(int Exit, string Output)> RunAsync(int results, string budget) =>
+        RunAsync(results.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", budget);
+
+    private static async Task<(int Exit, string Output)> RunAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[] { BuiltProject.Dll(Path.Combine("tests", "ResultCache.MemoryBudgetApp"), "ResultCache.MemoryBudgetApp"), results.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", budget })
+        foreach (string argument in arguments.Prepend(BuiltProject.Dll(Path.Combine("tests", "ResultCache.MemoryBudgetApp"), "ResultCache.MemoryBudgetApp")))
         {
             start.ArgumentList.Add(argument);
         }

@@ -16,7 +16,7 @@ internal sealed class InvalidationCounters
     private long _all;
     private long _clears;
 
-    /// <summary>Every invalidation and clear so far; single flight compares it to let no caller join an older read.</summary>
+    /// <summary>Every invalidation so far; single flight compares it to let no caller join a read older than one.</summary>
     public long All => Volatile.Read(ref _all);
 
     /// <summary>The key's stamp: it moves with every invalidation of a key in its stripe and every clear.</summary>
@@ -29,15 +29,14 @@ internal sealed class InvalidationCounters
         Interlocked.Increment(ref _all);
     }
 
-    /// <summary>A tag's invalidation, or a clear of every layer: tag versions and the clear make older values miss.</summary>
+    /// <summary>A tag's invalidation: tag versions make older values miss; this keeps callers from joining older reads.</summary>
     public void Tag() => Interlocked.Increment(ref _all);
 
-    /// <summary>Every in-process entry is dropped: no value stamped before may be kept.</summary>
-    public void Clear()
-    {
-        Interlocked.Increment(ref _clears);
-        Interlocked.Increment(ref _all);
-    }
+    /// <summary>
+    /// Every in-process entry is dropped (Redis is back): no value stamped before may be kept. Flights go on: their
+    /// values are fresh computations, not values an invalidation retired.
+    /// </summary>
+    public void Clear() => Interlocked.Increment(ref _clears);
 
     /// <summary>
     /// A write to a shared store (Redis) begins, if no invalidation of its stripe came since <paramref name="stamp"/>.

@@ -22,6 +22,7 @@ public sealed class DependencyInjectionTests
             ["ResultCache:Redis:Configuration"] = redis.Configuration,
             ["ResultCache:Redis:KeyPrefix"] = "app1:",
             ["ResultCache:Redis:Backoff"] = "10s",
+            ["ResultCache:Redis:FirstBackoff"] = "500ms",
             ["ResultCache:Redis:OperationTimeout"] = "00:00:01.500",
             ["ResultCache:Redis:LocalCache:Ttl"] = "5s",
             ["ResultCache:Redis:OutageCache:Ttl"] = "15s",
@@ -37,6 +38,7 @@ public sealed class DependencyInjectionTests
         Assert.IsType<RedisCacheStore>(host.Services.GetRequiredService<CacheStore>());
         ResultCacheOptions options = host.Services.GetRequiredService<IOptions<ResultCacheOptions>>().Value;
         Assert.Equal(TimeSpan.FromSeconds(10), options.Redis.Backoff);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.Redis.FirstBackoff);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Redis.OperationTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Redis.LocalCache!.Ttl);
         Assert.Equal(TimeSpan.FromSeconds(15), options.Redis.OutageCache.Ttl);
@@ -76,6 +78,7 @@ public sealed class DependencyInjectionTests
 
     [Theory]
     [InlineData("ResultCache:Redis:Backoff", "0s", "Backoff must be positive")]
+    [InlineData("ResultCache:Redis:FirstBackoff", "0s", "FirstBackoff must be positive")]
     [InlineData("ResultCache:Redis:OperationTimeout", "-2s", "OperationTimeout must be positive")]
     [InlineData("ResultCache:Redis:Backoff", "soon", "ResultCache:Redis:Backoff = \"soon\" is not valid")]
     [InlineData("ResultCache:Redis:Backof", "30s", "ResultCache:Redis:Backof is not a ResultCache setting")]

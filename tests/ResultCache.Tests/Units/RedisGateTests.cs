@@ -61,4 +61,59 @@ public sealed class RedisGateTests
         Assert.Equal(RedisStatus.Available, gate.Close(probeAfter: TimeSpan.Zero));
         Assert.Equal(Admission.Probe, gate.Admit());
     }
+
+    [Fact]
+    public void The_backoff_starts_at_the_first_and_doubles_with_each_failed_probe_up_to_the_cap()
+    {
+        var gate = new RedisGate(_time, TimeSpan.FromSeconds(1), Backoff);
+        gate.Open();
+
+        var backoffs = new List<double>();
+        gate.Close();
+        for (int probe = 0; probe < 8; probe++)
+        {
+            backoffs.Add(gate.CurrentBackoff.TotalSeconds);
+            _time.Advance(gate.CurrentBackoff - TimeSpan.FromMilliseconds(1));
+            Assert.Equal(Admission.StayInProcess, gate.Admit()); // no probe before its time
+            _time.Advance(TimeSpan.FromMilliseconds(1));
+            Assert.Equal(Admission.Probe, gate.Admit());
+            Assert.Equal(RedisStatus.Probing, gate.Close()); // the probe failed
+        }
+
+        Assert.Equal([1, 2, 4, 8, 16, 30, 30, 30], backoffs);
+    }
+
+    [Fact]
+    public void A_flapping_redis_backs_the_gate_off_and_only_a_stable_one_starts_it_short_again()
+    {
+        var gate = new RedisGate(_time, TimeSpan.FromSeconds(1), Backoff);
+        gate.Open();
+
+        // Each probe succeeds, and Redis fails again 2 s after each recovery: the gate must not flap every few seconds.
+        var backoffs = new List<double>();
+        for (int flap = 0; flap < 7; flap++)
+        {
+            gate.Close();
+            backoffs.Add(gate.CurrentBackoff.TotalSeconds);
+            _time.Advance(gate.CurrentBackoff);
+            Assert.Equal(Admission.Probe, gate.Admit());
+            gate.Open();
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+        Assert.Equal([1, 2, 4, 8, 16, 30, 30], backoffs);
+
+        // Up for the whole cap: the next fault is a new, short one.
+        _time.Advance(Backoff);
+        gate.Close();
+        Assert.Equal(TimeSpan.FromSeconds(1), gate.CurrentBackoff);
+    }
+
+    [Fact]
+    public void A_first_backoff_longer_than_the_cap_is_the_cap()
+    {
+        var gate = new RedisGate(_time, TimeSpan.FromMinutes(5), Backoff);
+        gate.Open();
+        gate.Close();
+        Assert.Equal(Backoff, gate.CurrentBackoff);
+    }
 }
