@@ -1,7 +1,6 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Text;
 using ResultCache;
+using ResultCache.Testing;
 using StackExchange.Redis;
 
 /// <summary>
@@ -35,11 +34,11 @@ internal static class PoisonedRedis
             await db.KeyDeleteAsync(key);
             switch (poisoned++ % 6)
             {
-                case 0: await db.StringSetAsync(key, WithChecksum(Compressed(2_000_000_000, Cap - 64))); break;  // 2 GB declared over 8 MiB
-                case 1: await db.StringSetAsync(key, WithChecksum(Compressed(int.MaxValue, 16))); break;
+                case 0: await db.StringSetAsync(key, HostileEntries.WithChecksum(HostileEntries.Compressed(2_000_000_000, Cap - 64))); break;  // 2 GB declared over 8 MiB
+                case 1: await db.StringSetAsync(key, HostileEntries.WithChecksum(HostileEntries.Compressed(int.MaxValue, 16))); break;
                 case 2: await db.StringSetAsync(key, new byte[Cap + 1]); break;                                    // over the cap
-                case 3: await db.StringSetAsync(key, WithChecksum("null"u8.ToArray())); break;
-                case 4: await db.StringSetAsync(key, WithChecksum(Encoding.ASCII.GetBytes(new string('[', 1_000_000)))); break;
+                case 3: await db.StringSetAsync(key, HostileEntries.WithChecksum("null"u8.ToArray())); break;
+                case 4: await db.StringSetAsync(key, HostileEntries.WithChecksum(Encoding.ASCII.GetBytes(new string('[', 1_000_000)))); break;
                 default: await db.ListRightPushAsync(key, "not a string"); break;
             }
         }
@@ -76,25 +75,6 @@ internal static class PoisonedRedis
         })));
         Console.WriteLine($"poisoned entries: {poisoned}, calls: {calls}, exceptions: {exceptions}, wrong: {wrong}, core runs: {ledgers.CoreCalls}, gc heap: {GC.GetTotalMemory(false) >> 20} MB");
         return exceptions == 0 && wrong == 0 ? 0 : 1;
-    }
-
-    // The compressed frame: marker 0x01, the JSON's declared length, then bytes that are no LZ4 block.
-    private static byte[] Compressed(int declared, int block)
-    {
-        byte[] bytes = new byte[5 + block];
-        bytes[0] = 0x01;
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(1), declared);
-        Random.Shared.NextBytes(bytes.AsSpan(5));
-        return bytes;
-    }
-
-    // The entry's frame: an XxHash3 checksum of what follows, as a build of the library writes it.
-    private static byte[] WithChecksum(byte[] body)
-    {
-        byte[] payload = new byte[8 + body.Length];
-        body.CopyTo(payload, 8);
-        BinaryPrimitives.WriteUInt64LittleEndian(payload, XxHash3.HashToUInt64(body));
-        return payload;
     }
 }
 

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
+using ResultCache.Testing;
 using ResultCache.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -21,6 +21,8 @@ public sealed class BadEntryTests
         "random bytes", "empty string", "json null", "truncated copy", "json of another type", "nested arrays",
         "compressed, declaring 2 GB", "compressed, cut short", "over the cap", "list", "hash", "set",
     };
+
+    private static readonly string[] Checksummed = ["json null", "json of another type", "nested arrays", "compressed, declaring 2 GB", "compressed, cut short"];
 
     /// <summary>The kinds of entry: plain JSON, one framed with tag versions, one framed with a fail-safe time.</summary>
     public static TheoryData<string> Kinds => new() { "plain", "tagged", "fail-safe" };
@@ -44,7 +46,12 @@ public sealed class BadEntryTests
 
             Assert.Equal(Ledger.Expected(id), await ledger.Get(kind, id));
             Assert.True(ledger.CoreCalls == computed + 1, $"{kind}, {poison}: the bad entry was served instead of computed.");
-            Assert.True(Warnings() > warnings, $"{kind}, {poison}: the bad entry was not logged.");
+            // Behind a valid checksum, bytes under a tagged key that do not start with the tag's current version are
+            // what an entry of an invalidated version is: an ordinary miss, not logged. Every other bad entry is.
+            if (!(kind == "tagged" && Checksummed.Contains(poison)))
+            {
+                Assert.True(Warnings() > warnings, $"{kind}, {poison}: the bad entry was not logged.");
+            }
             Assert.Equal(Ledger.Expected(id), await ledger.Get(kind, id));
             Assert.True(ledger.CoreCalls == computed + 1, $"{kind}, {poison}: the entry was not replaced, so the next call computed again.");
             Assert.Equal(RedisType.String, await redis.Admin.KeyTypeAsync(entryKey));
@@ -157,26 +164,16 @@ public sealed class BadEntryTests
         {
             "random bytes" => Random.Shared.GetItems(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), 64),
             "empty string" => [],
-            "json null" => "null"u8.ToArray(),
+            "json null" => HostileEntries.WithChecksum("null"u8), // framed as this build frames: only the null is wrong
             "truncated copy" => real[..(real.Length / 2)],
-            "json of another type" => "\"a string, not Stats\""u8.ToArray(),
-            "nested arrays" => System.Text.Encoding.ASCII.GetBytes(new string('[', 100_000)),
-            "compressed, declaring 2 GB" => Compressed(declared: 2_000_000_000, block: Cap - 5),
-            "compressed, cut short" => Compressed(declared: 1000, block: 10),
+            "json of another type" => HostileEntries.WithChecksum("\"a string, not Stats\""u8),
+            "nested arrays" => HostileEntries.WithChecksum(System.Text.Encoding.ASCII.GetBytes(new string('[', 100_000))),
+            "compressed, declaring 2 GB" => HostileEntries.WithChecksum(HostileEntries.Compressed(declared: 2_000_000_000, block: Cap - 13)), // exactly the cap
+            "compressed, cut short" => HostileEntries.WithChecksum(HostileEntries.Compressed(declared: 1000, block: 10)),
             "over the cap" => new byte[Cap + 1],
             _ => throw new ArgumentOutOfRangeException(nameof(poison), poison, null),
         };
         await db.StringSetAsync(key, bytes);
-    }
-
-    // The compressed frame (marker 0x01, the JSON's length, an LZ4 block) around bytes that are no block at all.
-    private static byte[] Compressed(int declared, int block)
-    {
-        byte[] bytes = new byte[5 + block];
-        bytes[0] = 0x01;
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(1), declared);
-        Random.Shared.NextBytes(bytes.AsSpan(5));
-        return bytes;
     }
 
     private RedisCacheStore NewStore(RedisServer redis, TimeSpan? leaseTime = null) => new(new RedisCacheStoreOptions

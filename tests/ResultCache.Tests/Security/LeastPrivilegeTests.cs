@@ -10,7 +10,7 @@ public sealed class LeastPrivilegeTests
     public const string AclRules = "resetkeys ~rc:* resetchannels -@all +get +set +setex +del +unlink +ping +echo";
 
     /// <summary>What methods with SingleFlightAcrossInstances add, as the README says: the lease is given back by a script.</summary>
-    public const string AclRulesForLeases = "+eval +evalsha +script|load";
+    public const string AclRulesForLeases = "+eval +evalsha +script|load +pttl";
 
     private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using ResultCache.Testing;
 using ResultCache.Tests.Infrastructure;
 
 namespace ResultCache.Tests.Units;
@@ -78,7 +79,7 @@ public sealed class EntryCodecTests
         flipped[^3] ^= 0x01; // still valid JSON, with another number in it: the checksum tells
         Assert.False(codec.Decode(method, 1, new byte[4], new TagVersions(1), out _).Found); // shorter than its header
         Assert.False(codec.Decode(method, 1, flipped, default, out _).Found);
-        Assert.False(codec.Decode(method, 1, WithChecksum("{\"ProjectId\": not json"u8), default, out _).Found);
+        Assert.False(codec.Decode(method, 1, HostileEntries.WithChecksum("{\"ProjectId\": not json"u8), default, out _).Found);
         Assert.Equal(3, _log.Entries.Count(e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read")));
     }
 
@@ -118,7 +119,7 @@ public sealed class EntryCodecTests
     {
         EntryCodec codec = NewCodec();
         CachedMethod<Stats> method = Method(failSafeSeconds: 0);
-        byte[] payload = WithChecksum([PayloadCompression.Marker, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x41]); // claims 2 GB from two bytes
+        byte[] payload = HostileEntries.WithChecksum([PayloadCompression.Marker, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x41]); // claims 2 GB from two bytes
 
         Assert.False(codec.Decode(method, 1, payload, default, out _).Found);
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
@@ -136,15 +137,6 @@ public sealed class EntryCodecTests
 
         Assert.Equal(2, metrics.Sum("cache.too_large", "cache.method", "Tests.Codec"));
         Assert.Single(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("Tests.Codec"));
-    }
-
-    // An entry with a valid checksum around any body: what decoding does past the checksum.
-    private static byte[] WithChecksum(ReadOnlySpan<byte> body)
-    {
-        byte[] payload = new byte[8 + body.Length];
-        body.CopyTo(payload.AsSpan(8));
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(payload, System.IO.Hashing.XxHash3.HashToUInt64(body));
-        return payload;
     }
 
     private EntryCodec NewCodec(int? compressAbove = 4096, long maxEntryBytes = 8 * 1024 * 1024) => new(_time, _log, compressAbove, maxEntryBytes);
