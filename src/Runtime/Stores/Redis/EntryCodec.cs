@@ -23,7 +23,8 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
 
     /// <summary>
     /// The payload to store for <paramref name="ttl"/>, in pooled memory the caller returns once Redis has it, and the
-    /// length of its JSON before compression; false when the value does not serialize or its payload is over the cap.
+    /// length of its JSON before compression; false when the value does not serialize, or its JSON or payload is over
+    /// the cap.
     /// </summary>
     public bool TryEncode<T>(CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl, out RentedBytes payload, out int jsonBytes)
     {
