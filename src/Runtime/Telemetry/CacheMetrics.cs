@@ -117,6 +117,7 @@ internal static class CacheMetrics
         {
             (int)RedisStatus.Available => 0,
             (int)RedisStatus.Probing => 2,
+            (int)RedisStatus.Connecting => 3,
             _ => 1,
         }, new KeyValuePair<string, object?>("cache.store", pair.Value)));
 }

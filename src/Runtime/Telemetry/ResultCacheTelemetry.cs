@@ -5,8 +5,9 @@ namespace ResultCache;
 
 /// <summary>
 /// The names to subscribe to: the <see cref="Meter"/> (counters <c>cache.hits</c>, <c>cache.misses</c>,
-/// <c>cache.coalesced</c>, <c>cache.bypasses</c>, <c>cache.errors</c>, <c>cache.invalidations</c>, gauge <c>cache.redis.gate.state</c>,
-/// histogram <c>cache.duration</c>) and the <see cref="ActivitySource"/> of spans around Redis operations.
+/// <c>cache.coalesced</c>, <c>cache.bypasses</c>, <c>cache.errors</c>, <c>cache.invalidations</c>, <c>cache.too_large</c>,
+/// <c>cache.leases</c>, <c>cache.evictions</c>, gauge <c>cache.redis.gate.state</c>, histogram <c>cache.duration</c>) and
+/// the <see cref="ActivitySource"/> of spans around Redis operations.
 /// Nothing is recorded while nobody listens.
 /// </summary>
 public static class ResultCacheTelemetry

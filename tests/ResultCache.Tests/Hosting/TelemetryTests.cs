@@ -61,6 +61,25 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task The_gate_gauge_reports_3_while_the_first_connect_is_in_flight()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        await using FaultProxy proxy = FaultProxy.Start(redis.Port);
+        proxy.Blackhole(); // accepts, never answers: the first connect waits out its timeout
+        using var recorder = new MetricRecorder();
+        using var store = new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = proxy.Configuration,
+            KeyPrefix = "telemetry-connecting:",
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        });
+
+        Assert.Equal(RedisStatus.Connecting, store.Status);
+        recorder.ObserveGauges();
+        Assert.Equal(3, recorder.Last("cache.redis.gate.state", "cache.store", "telemetry-connecting:"));
+    }
+
+    [Fact]
     public async Task Redis_operations_are_spans_only_when_someone_listens()
     {
         await using RedisServer redis = await RedisServer.StartAsync();

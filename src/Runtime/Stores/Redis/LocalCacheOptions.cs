@@ -16,8 +16,8 @@ public sealed class LocalCacheOptions
     public int MaxEntries { get; set; } = 10_000;
 
     /// <summary>
-    /// The most bytes the local layer holds, each entry weighing the length of its Redis payload. Null (the default)
-    /// takes a quarter of the memory the GC may use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>).
+    /// The most bytes the local layer holds, each entry weighing the length of its JSON (decompressed, whatever Redis
+    /// stores). Null (the default) takes a quarter of the memory the GC may use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>).
     /// </summary>
     public long? MaxBytes { get; set; }
 

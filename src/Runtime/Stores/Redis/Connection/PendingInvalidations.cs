@@ -20,19 +20,22 @@ internal sealed class PendingInvalidations(int capacity)
         }
     }
 
-    /// <summary>Remembers a key. Returns false for the first key dropped at the bound since the last replay, so the drop is logged once.</summary>
-    public bool Add(string key)
+    /// <summary>
+    /// Remembers a key; past the bound it is dropped. Returns whether the caller should log a drop: true for the first
+    /// key dropped since the last replay only, so a long outage logs once.
+    /// </summary>
+    public bool AddOrReportFirstDrop(string key)
     {
         lock (_keys)
         {
             if (_keys.Count < capacity || _keys.Contains(key))
             {
                 _keys.Add(key);
-                return true;
+                return false;
             }
             bool first = !_overflowed;
             _overflowed = true;
-            return !first;
+            return first;
         }
     }
 
@@ -53,7 +56,7 @@ internal sealed class PendingInvalidations(int capacity)
     {
         foreach (string key in keys)
         {
-            Add(key);
+            AddOrReportFirstDrop(key);
         }
     }
 }

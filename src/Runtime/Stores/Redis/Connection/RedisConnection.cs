@@ -72,12 +72,12 @@ internal sealed class RedisConnection : IDisposable
     /// Sorts a failed command. A fault of the link closes the gate and retires the connection; an error Redis answered
     /// with (WRONGTYPE, OOM) is logged and changes nothing. Returns which it was.
     /// </summary>
-    public RedisOutcome Failed(IConnectionMultiplexer connection, Exception ex, string operation, UInt128 key)
+    public RedisOutcome Failed(IConnectionMultiplexer connection, Exception ex, string method, UInt128 key)
     {
         if (!RedisFaults.IsConnectionFault(ex))
         {
             CacheMetrics.Error("server");
-            RedisCacheLog.ServerError(_logger, operation, key.ToString("x32", CultureInfo.InvariantCulture), ex);
+            RedisCacheLog.ServerError(_logger, method, key.ToString("x32", CultureInfo.InvariantCulture), ex);
             return RedisOutcome.Refused;
         }
         CacheMetrics.Error("connection");
@@ -92,7 +92,7 @@ internal sealed class RedisConnection : IDisposable
     /// <summary>An invalidation Redis did not get: deleted by the probe that finds Redis back, before the gate opens.</summary>
     public void Remember(string redisKey)
     {
-        if (!_pending.Add(redisKey))
+        if (_pending.AddOrReportFirstDrop(redisKey))
         {
             RedisCacheLog.InvalidationsDropped(_logger, RedisCacheStore.PendingInvalidationCapacity);
         }

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace ResultCache.Benchmarks.Throughput;
+
+/// <summary>
+/// Calls per second, all threads together, of every contender on each workload at each thread count: each cell is a
+/// fresh cache, filled (hits), warmed, then run for the same time. Also the hit ratio and the bytes allocated per call.
+/// <code>
+/// dotnet run -c Release --project bench/ResultCache.Benchmarks -- --throughput [--threads 1,2,4,8,16] [--seconds 1.5]
+///     [--workloads hits,churn,hot] [--contenders floor,ResultCache] [--out throughput.csv]
+/// </code>
+/// Writes a CSV (workload, threads, contender, Mops/s, scaling against 1 thread, hit ratio, bytes per call) and prints
+/// the Markdown table; <c>bench/plot-throughput.py</c> draws one chart per workload from the CSV.
+/// </summary>
+public static class ThroughputRun
+{
+    public static void Run(string[] args)
+    {
+        int[] threadCounts = [.. Option(args, "--threads", "1,2").Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
+        double seconds = double.Parse(Option(args, "--seconds", "1.5"), CultureInfo.InvariantCulture);
+        string[] workloads = Option(args, "--workloads", "hits,churn,hot").Split(',');
+        string? only = args.Contains("--contenders") ? Option(args, "--contenders", "") : null;
+        string output = Option(args, "--out", "throughput.csv");
+
+        Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformationText()}, server GC: {System.Runtime.GCSettings.IsServerGC}, {seconds} s per cell");
+        var rows = new List<Row>();
+        foreach (string name in workloads)
+        {
+            Workload workload = Workload.ByName(name);
+            foreach (int threads in threadCounts)
+            {
+                foreach ((string contender, Func<int, Contender> create) in Contender.All.Where(c => only is null || only.Split(',').Contains(c.Name)))
+                {
+                    // A fresh cache for every cell, and a full collection between cells, so no cell pays for another's garbage.
+                    Contender cache = create(workload.Capacity);
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    Row row = Measure(cache, workload, threads, seconds);
+                    Row? single = rows.FirstOrDefault(r => r.Workload == name && r.Contender == contender && r.Threads == 1);
+                    row = row with { Scaling = single is null ? 1 : row.Mops / single.Mops };
+                    rows.Add(row);
+                    Console.WriteLine($"{name,-6} {threads,3} threads  {contender,-24} {row.Mops,9:F2} Mops/s  x{row.Scaling:F2}  hits {row.HitRatio:P1}  {row.BytesPerCall,7:F1} B/call");
+                }
+            }
+        }
+        File.WriteAllText(output, Csv(rows));
+        Console.WriteLine();
+        Console.WriteLine(Markdown(rows, workloads, threadCounts));
+        Console.WriteLine($"CSV: {Path.GetFullPath(output)}");
+    }
+
+    private static Row Measure(Contender cache, Workload workload, int threads, double seconds)
+    {
+        if (workload.Name == "hits")
+        {
+            foreach (int id in workload.Ids.Distinct())
+            {
+                cache.Get(id); // every key held before the clock starts
+            }
+        }
+        Run(cache, workload, threads, 0.3); // warm: JIT tiers, and the churn workload's steady state
+        long missesBefore = cache.Misses;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        (long calls, TimeSpan elapsed) = Run(cache, workload, threads, seconds);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        return new Row(workload.Name, threads, cache.Name, calls / elapsed.TotalSeconds / 1e6, 1,
+            1 - ((double)(cache.Misses - missesBefore) / calls), (double)allocated / calls);
+    }
+
+    // Each thread walks the id stream from its own offset; the clock stops when the last thread has seen the stop flag.
+    private static (long Calls, TimeSpan Elapsed) Run(Contender cache, Workload workload, int threads, double seconds)
+    {
+        long total = 0;
+        bool stop = false;
+        using var start = new Barrier(threads + 1);
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            int offset = t * (workload.Ids.Length / threads);
+            workers[t] = new Thread(() =>
+            {
+                int[] ids = workload.Ids;
+                int next = offset;
+                long calls = 0;
+                start.SignalAndWait();
+                while (!Volatile.Read(ref stop))
+                {
+                    for (int i = 0; i < 1024; i++)
+                    {
+                        cache.Get(ids[next]);
+                        next = next + 1 == ids.Length ? 0 : next + 1;
+                    }
+                    calls += 1024;
+                }
+                Interlocked.Add(ref total, calls);
+            }) { IsBackground = true };
+            workers[t].Start();
+        }
+        start.SignalAndWait();
+        var clock = Stopwatch.StartNew();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        Volatile.Write(ref stop, true);
+        foreach (Thread worker in workers)
+        {
+            worker.Join();
+        }
+        return (total, clock.Elapsed);
+    }
+
+    private static string Csv(List<Row> rows)
+    {
+        var csv = new StringBuilder("workload,threads,contender,mops,scaling,hit_ratio,bytes_per_call\n");
+        foreach (Row r in rows)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"{r.Workload},{r.Threads},{r.Contender},{r.Mops:F3},{r.Scaling:F3},{r.HitRatio:F4},{r.BytesPerCall:F1}\n");
+        }
+        return csv.ToString();
+    }
+
+    private static string Markdown(List<Row> rows, string[] workloads, int[] threadCounts)
+    {
+        string[] contenders = [.. rows.Select(r => r.Contender).Distinct()];
+        var table = new StringBuilder("| workload | threads | " + string.Join(" | ", contenders) + " |\n|---|---:|" + string.Concat(contenders.Select(_ => "---:|")) + "\n");
+        foreach (string workload in workloads)
+        {
+            foreach (int threads in threadCounts)
+            {
+                table.Append(CultureInfo.InvariantCulture, $"| {workload} | {threads} |");
+                foreach (string contender in contenders)
+                {
+                    Row? r = rows.FirstOrDefault(x => x.Workload == workload && x.Threads == threads && x.Contender == contender);
+                    table.Append(r is null ? " |" : string.Create(CultureInfo.InvariantCulture, $" {r.Mops:F2} (x{r.Scaling:F2}, {r.HitRatio:P0}, {r.BytesPerCall:F0} B) |"));
+                }
+                table.Append('\n');
+            }
+        }
+        return table.ToString();
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    }
+
+    private static string RuntimeInformationText() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " " +
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture;
+
+    private sealed record Row(string Workload, int Threads, string Contender, double Mops, double Scaling, double HitRatio, double BytesPerCall);
+}
