@@ -6,10 +6,11 @@ namespace ResultCache.Benchmarks.Throughput;
 
 /// <summary>
 /// Calls per second, all threads together, of every contender on each workload at each thread count: each cell is a
-/// fresh cache, filled (hits), warmed, then run for the same time. Also the hit ratio and the bytes allocated per call.
+/// fresh cache, filled (hits), warmed, then run for the same time, the median of <c>--repeat</c> runs (a shared machine
+/// moves single runs by tens of percent). Also the hit ratio and the bytes allocated per call.
 /// <code>
 /// dotnet run -c Release --project bench/ResultCache.Benchmarks -- --throughput [--threads 1,2,4,8,16] [--seconds 1.5]
-///     [--workloads hits,churn,hot] [--contenders floor,ResultCache] [--out throughput.csv]
+///     [--repeat 3] [--workloads hits,churn,hot] [--contenders floor,ResultCache] [--out throughput.csv]
 /// </code>
 /// Writes a CSV (workload, threads, contender, Mops/s, scaling against 1 thread, hit ratio, bytes per call) and prints
 /// the Markdown table; <c>bench/plot-throughput.py</c> draws one chart per workload from the CSV.
@@ -20,11 +21,12 @@ public static class ThroughputRun
     {
         int[] threadCounts = [.. Option(args, "--threads", "1,2").Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
         double seconds = double.Parse(Option(args, "--seconds", "1.5"), CultureInfo.InvariantCulture);
+        int repeat = int.Parse(Option(args, "--repeat", "3"), CultureInfo.InvariantCulture);
         string[] workloads = Option(args, "--workloads", "hits,churn,hot").Split(',');
         string? only = args.Contains("--contenders") ? Option(args, "--contenders", "") : null;
         string output = Option(args, "--out", "throughput.csv");
 
-        Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformationText()}, server GC: {System.Runtime.GCSettings.IsServerGC}, {seconds} s per cell");
+        Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformationText()}, server GC: {System.Runtime.GCSettings.IsServerGC}, {seconds} s per run, median of {repeat}");
         var rows = new List<Row>();
         foreach (string name in workloads)
         {
@@ -33,11 +35,15 @@ public static class ThroughputRun
             {
                 foreach ((string contender, Func<int, Contender> create) in Contender.All.Where(c => only is null || only.Split(',').Contains(c.Name)))
                 {
-                    // A fresh cache for every cell, and a full collection between cells, so no cell pays for another's garbage.
-                    Contender cache = create(workload.Capacity);
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
-                    Row row = Measure(cache, workload, threads, seconds);
+                    // A fresh cache for every run, and a full collection between runs, so no run pays for another's garbage.
+                    Row[] runs = [.. Enumerable.Range(0, repeat).Select(_ =>
+                    {
+                        Contender cache = create(workload.Capacity);
+                        GC.Collect();
+                        GC.WaitForPendingFinalizers();
+                        return Measure(cache, workload, threads, seconds);
+                    }).OrderBy(r => r.Mops)];
+                    Row row = runs[runs.Length / 2];
                     Row? single = rows.FirstOrDefault(r => r.Workload == name && r.Contender == contender && r.Threads == 1);
                     row = row with { Scaling = single is null ? 1 : row.Mops / single.Mops };
                     rows.Add(row);
