@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.ComponentModel;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -8,10 +9,12 @@ namespace ResultCache;
 
 /// <summary>
 /// One cached method: its identity, TTL and serializer, and the cache-aside steps that generated code
-/// calls (look up, run <c>...Core</c> on a miss, store). Generated code keeps one per method in a static field.
+/// calls (look up, run <c>...Core</c> on a miss, store). Generated code keeps one per method in a static field; it is
+/// plumbing for that code, hidden from IntelliSense.
 /// This is the cache-aside policy, written once for every store: single flight, the fail-safe fallback, and storing
 /// the result where its read says it belongs (Redis, or in process while Redis is unavailable).
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class CachedMethod<T>
 {
     // One entry per store and key whose read or ...Core is running; removed as soon as it completes. The store is part of
@@ -52,49 +55,49 @@ public sealed class CachedMethod<T>
     }
 
     /// <summary>The readable method part of the key.</summary>
-    public string Name { get; }
+    internal string Name { get; }
 
     /// <summary>The signature hash.</summary>
-    public string Signature { get; }
+    internal string Signature { get; }
 
     /// <summary>How long results stay cached.</summary>
-    public TimeSpan Ttl { get; }
+    internal TimeSpan Ttl { get; }
 
     /// <summary>Whether <see langword="null"/> results are cached.</summary>
-    public bool CacheNulls { get; }
+    internal bool CacheNulls { get; }
 
     /// <summary>Serializes results for stores outside the process.</summary>
-    public JsonTypeInfo<T> Json { get; }
+    internal JsonTypeInfo<T> Json { get; }
 
     /// <summary><c>{Name}:{Signature}:</c>, the part of a store key that names the method.</summary>
-    public string KeyPrefix { get; }
+    internal string KeyPrefix { get; }
 
     /// <summary>Seeds the argument hash, so two methods never share a key even with equal arguments.</summary>
-    public long Seed { get; }
+    internal long Seed { get; }
 
     /// <summary>
     /// Spreads each entry's TTL by up to this many percent either way, so entries written together do not expire
     /// together. 0 (the default) to 50.
     /// </summary>
-    public int TtlJitterPercent { get; }
+    internal int TtlJitterPercent { get; }
 
     /// <summary>
     /// How long past its TTL an entry is kept as a fallback: when <c>...Core</c> throws, a value at most this stale
     /// is returned instead (and the failure logged). Zero (the default) turns fail-safe off: the exception propagates.
     /// </summary>
-    public TimeSpan FailSafe { get; }
+    internal TimeSpan FailSafe { get; }
 
     /// <summary>
     /// Whether a Redis miss is computed by one instance under a lease while the others wait for its value
     /// (<see cref="CacheResultAttribute.SingleFlightAcrossInstances"/>).
     /// </summary>
-    public bool SingleFlightAcrossInstances { get; }
+    internal bool SingleFlightAcrossInstances { get; }
 
     /// <summary>How many keys have a <c>...Core</c> run in flight right now.</summary>
-    public int InFlight => _flights.Count;
+    internal int InFlight => _flights.Count;
 
     /// <summary>The TTL of one new entry: <see cref="Ttl"/>, spread by <see cref="TtlJitterPercent"/>.</summary>
-    public TimeSpan NextTtl()
+    internal TimeSpan NextTtl()
     {
         if (TtlJitterPercent == 0)
         {

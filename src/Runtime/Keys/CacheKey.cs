@@ -1,6 +1,7 @@
 namespace ResultCache;
 
 /// <summary>One call's key: the argument hash and, for a tagged method, the call's tags.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct CacheKey
 {
     /// <summary>A key with tags (none for an untagged method).</summary>

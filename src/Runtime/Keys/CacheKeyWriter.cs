@@ -16,6 +16,7 @@ namespace ResultCache;
 /// differ, and so do <c>null</c> and <c>""</c>. It never uses <c>GetHashCode</c>: the same arguments
 /// give the same hash in every process, on every machine and .NET version.
 /// </summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public ref struct CacheKeyWriter
 {
     /// <summary>Bytes generated code stack-allocates for the key; longer keys move to a pooled array.</summary>

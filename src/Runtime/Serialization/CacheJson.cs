@@ -6,6 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace ResultCache;
 
 /// <summary>Finds the <see cref="JsonTypeInfo{T}"/> that serializes a cached result. Called once per cached method.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public static class CacheJson
 {
     /// <summary>The type info for <typeparamref name="T"/> from a source-generated context: no reflection, Native-AOT safe.</summary>

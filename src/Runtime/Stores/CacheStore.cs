@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -58,6 +59,7 @@ public abstract class CacheStore
     internal virtual ILogger Logger => NullLogger.Instance;
 
     /// <summary>Removes one call's entry synchronously. Generated <c>Invalidate...</c> companions call it.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public void Invalidate<T>(CachedMethod<T> method, CacheKey key)
     {
         ArgumentNullException.ThrowIfNull(method);
@@ -66,6 +68,7 @@ public abstract class CacheStore
     }
 
     /// <summary>Removes one call's entry. Generated <c>Invalidate...</c> companions call it.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public ValueTask InvalidateAsync<T>(CachedMethod<T> method, CacheKey key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(method);

@@ -1,6 +1,7 @@
 namespace ResultCache;
 
 /// <summary>The tags of one call, as hashes. Generated code builds it for methods with <see cref="CacheResultAttribute.Tags"/>.</summary>
+[System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
 public readonly struct CacheTags
 {
     // One reference, so an untagged key stays small on the hot path; a tagged call pays one small array.

@@ -4,7 +4,7 @@ namespace ResultCache;
 /// The versions a call's tags had when it looked its key up. A miss carries them to the write, so a
 /// result computed while a tag was invalidated is stored under the old version and never read back.
 /// </summary>
-public readonly struct TagVersions
+internal readonly struct TagVersions
 {
     private readonly long[]? _versions;
 

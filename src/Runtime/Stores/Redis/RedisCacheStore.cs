@@ -20,7 +20,7 @@ namespace ResultCache;
 public sealed class RedisCacheStore : CacheStore, IDisposable
 {
     /// <summary>How many invalidations are remembered while Redis is unreachable; past it, each one more is logged as dropped.</summary>
-    public const int PendingInvalidationCapacity = 100_000;
+    internal const int PendingInvalidationCapacity = 100_000;
 
     private readonly string _keyPrefix;
     private readonly ILogger _logger;
@@ -105,7 +105,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     public void ResetConnection() => _connection.Reset();
 
     /// <summary>The Redis key of <paramref name="method"/>'s entry for the argument hash <paramref name="key"/>.</summary>
-    public string KeyFor<T>(CachedMethod<T> method, UInt128 key) =>
+    internal string KeyFor<T>(CachedMethod<T> method, UInt128 key) =>
         string.Create(_keyPrefix.Length + method.KeyPrefix.Length + 32, (_keyPrefix, method.KeyPrefix, key), static (span, state) =>
         {
             state._keyPrefix.CopyTo(span);
@@ -114,7 +114,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         });
 
     /// <summary>The Redis key that holds the current version of the tag with hash <paramref name="tagHash"/>.</summary>
-    public string TagKeyFor(UInt128 tagHash) => _keyPrefix + "tag:" + tagHash.ToString("x32", CultureInfo.InvariantCulture);
+    internal string TagKeyFor(UInt128 tagHash) => _keyPrefix + "tag:" + tagHash.ToString("x32", CultureInfo.InvariantCulture);
 
     /// <summary>Stops the health check and closes the connection.</summary>
     public void Dispose()
