@@ -67,11 +67,15 @@ namespace ResultCache.Generator
             "RC0015", "A [CacheResult] option is out of range",
             "{0} = {1} on '{2}' is out of range: {3}");
 
+        public static readonly DiagnosticDescriptor StoreMemberMisnamed = Warning(
+            "RC0016", "The type's CacheStore member is not named CacheStore, so the method uses CacheStore.Default",
+            "'{0}' uses CacheStore.Default: its type holds the store '{1}' but has no member named CacheStore; add 'private CacheStore CacheStore => {1};' to cache in it");
+
         public static readonly DiagnosticDescriptor[] All =
         {
             NotPartial, CoreMissing, UnsupportedReturn, UnsupportedParameterKind, InvalidTtl, NoKeyEncoding,
             NotInJsonContext, GenericMethod, NotAJsonContext, NoJsonContext, NotCacheable, IgnoreWithoutCache,
-            InvalidTag, InvalidatorConflict, InvalidOption,
+            InvalidTag, InvalidatorConflict, InvalidOption, StoreMemberMisnamed,
         };
 
         private static DiagnosticDescriptor Error(string id, string title, string message) =>

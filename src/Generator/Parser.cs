@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -46,6 +47,11 @@ namespace ResultCache.Generator
             if (model is not null && context is not null)
             {
                 CheckJson(method, syntax, model, new JsonContext(context, known), diagnostics);
+            }
+            if (model?.Store == StoreSource.Default && StoreUnderAnotherName(method, known, cancellationToken) is { } other)
+            {
+                diagnostics.Add(Diagnostic.Create(Diagnostics.StoreMemberMisnamed, syntax.Identifier.GetLocation(),
+                    ImmutableDictionary.Create<string, string?>().Add(StoreMemberProperty, other), method.Name, other));
             }
             return diagnostics;
         }
@@ -309,6 +315,40 @@ namespace ResultCache.Generator
         }
 
         // A CacheStore field or property of the type (or a base type) is the type's own store; the DI hook.
+        /// <summary>The property of <see cref="Diagnostics.StoreMemberMisnamed"/> that names the member holding the store.</summary>
+        public const string StoreMemberProperty = "StoreMember";
+
+        // A field, property or primary-constructor parameter holding a CacheStore under another name: the usual DI shape
+        // (a _store field, or a (CacheStore store) parameter) that the generator would otherwise ignore without a word.
+        private static string? StoreUnderAnotherName(IMethodSymbol method, KnownTypes known, CancellationToken cancellationToken)
+        {
+            INamedTypeSymbol type = method.ContainingType;
+            bool Holds(ITypeSymbol t) => KnownTypes.InheritsFrom(t, known.CacheStore);
+            foreach (ISymbol member in type.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared || member.Name == StoreMemberName || (method.IsStatic && !member.IsStatic))
+                {
+                    continue;
+                }
+                if ((member is IFieldSymbol field && Holds(field.Type)) || (member is IPropertySymbol property && !property.IsIndexer && Holds(property.Type)))
+                {
+                    return member.Name;
+                }
+            }
+            if (!method.IsStatic)
+            {
+                foreach (IMethodSymbol constructor in type.InstanceConstructors)
+                {
+                    bool primary = constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax);
+                    if (primary && constructor.Parameters.FirstOrDefault(p => Holds(p.Type)) is { } parameter)
+                    {
+                        return parameter.Name;
+                    }
+                }
+            }
+            return null;
+        }
+
         private static StoreSource StoreOf(IMethodSymbol method, KnownTypes known)
         {
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.BaseType)

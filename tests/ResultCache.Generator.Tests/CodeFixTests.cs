@@ -50,6 +50,78 @@ public sealed class CodeFixTests
     }
 
     [Fact]
+    public async Task A_store_in_a_field_gets_a_CacheStore_member_that_reads_it()
+    {
+        await Verify.CodeFixAsync<AddCacheStoreMemberCodeFix>("""
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Reports
+            {
+                private readonly CacheStore _store;
+
+                public Reports(CacheStore store) => _store = store;
+
+                [CacheResult(60)]
+                public partial int {|RC0016:Count|}(int id);
+
+                private int CountCore(int id) => id;
+            }
+            """, """
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Reports
+            {
+                private readonly CacheStore _store;
+
+                private CacheStore CacheStore => _store;
+
+                public Reports(CacheStore store) => _store = store;
+
+                [CacheResult(60)]
+                public partial int Count(int id);
+
+                private int CountCore(int id) => id;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_store_in_a_primary_constructor_parameter_gets_a_CacheStore_member_that_reads_it()
+    {
+        await Verify.CodeFixAsync<AddCacheStoreMemberCodeFix>("""
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Reports(CacheStore store)
+            {
+                [CacheResult(60)]
+                public partial int {|RC0016:Count|}(int id);
+
+                private int CountCore(int id) => id;
+            }
+            """, """
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Reports(CacheStore store)
+            {
+                private CacheStore CacheStore => store;
+
+                [CacheResult(60)]
+                public partial int Count(int id);
+
+                private int CountCore(int id) => id;
+            }
+            """);
+    }
+
+    [Fact]
     public async Task Cache_this_method_makes_nested_and_generic_containing_types_partial()
     {
         await Verify.CodeFixAsync<CacheThisMethodCodeFix>("""

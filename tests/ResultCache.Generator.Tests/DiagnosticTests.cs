@@ -74,6 +74,39 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public async Task A_store_member_named_CacheStore_or_no_store_at_all_is_not_reported()
+    {
+        // Named CacheStore (the generator uses it), a static method beside an instance store (it cannot use one), and a
+        // type that holds no store: none is a misnamed store.
+        await Verify.AnalyzerAsync(Misuses.Source("""
+            public partial class Named(CacheStore store)
+            {
+                private CacheStore CacheStore => store;
+
+                [CacheResult(60)]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+
+            public partial class StaticMethod(CacheStore store)
+            {
+                public CacheStore Store => store;
+
+                [CacheResult(60)]
+                public static partial int Get(int id);
+                private static int GetCore(int id) => id;
+            }
+
+            public partial class NoStore
+            {
+                [CacheResult(60)]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """));
+    }
+
+    [Fact]
     public async Task Pragma_disables_a_warning_and_an_error()
     {
         await Verify.AnalyzerAsync(Misuses.Source("""

@@ -314,6 +314,25 @@ internal static class Misuses
                 private int GetCore(int id) => id;
             }
             """ },
+        { "store in a field under another name", """
+            public partial class Service
+            {
+                private readonly CacheStore _store;
+                public Service(CacheStore store) => _store = store;
+
+                [CacheResult(60)]
+                public partial int {|RC0016:Get|}(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "store in a primary-constructor parameter", """
+            public partial class Service(MemoryCacheStore store)
+            {
+                [CacheResult(60)]
+                public partial int {|RC0016:Get|}(int id);
+                private int GetCore(int id) => id + store.Count;
+            }
+            """ },
         { "negative version", """
             public partial class Service
             {
