@@ -48,4 +48,4 @@ internal readonly struct CacheLookup<T>
 /// An in-process table as a reader found it before reading elsewhere: the versions to keep its value under, and its
 /// key's invalidation stamp then (<see cref="InvalidationCounters.Stamp"/>).
 /// </summary>
-internal readonly record struct InProcessStamp(TagVersions Versions, long Invalidations);
+internal readonly record struct InProcessStamp(TagVersions Versions, InvalidationStamp Invalidations);

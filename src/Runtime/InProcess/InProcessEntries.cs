@@ -113,7 +113,7 @@ internal sealed class InProcessEntries
     /// <summary>The stamp a reader takes before it reads: its key's invalidations, and the tags' versions here.</summary>
     public InProcessStamp Stamp(CacheKey key)
     {
-        long invalidations = _invalidations.Stamp(key.Hash);
+        InvalidationStamp invalidations = _invalidations.Stamp(key.Hash);
         return new InProcessStamp(Versions(key), invalidations);
     }
 

@@ -19,8 +19,8 @@ internal sealed class InvalidationCounters
     /// <summary>Every invalidation so far; single flight compares it to let no caller join a read older than one.</summary>
     public long All => Volatile.Read(ref _all);
 
-    /// <summary>The key's stamp: it moves with every invalidation of a key in its stripe and every clear.</summary>
-    public long Stamp(UInt128 hash) => Volatile.Read(ref _byStripe[Stripe(hash)]) + Volatile.Read(ref _clears);
+    /// <summary>The key's stamp: the invalidations of keys in its stripe, and the clears of the in-process layers.</summary>
+    public InvalidationStamp Stamp(UInt128 hash) => new(Volatile.Read(ref _byStripe[Stripe(hash)]), Volatile.Read(ref _clears));
 
     /// <summary>An entry's invalidation begins or ends; counted at both, so a read that overlapped either is not kept.</summary>
     public void Entry(UInt128 hash)
@@ -40,13 +40,14 @@ internal sealed class InvalidationCounters
 
     /// <summary>
     /// A write to a shared store (Redis) begins, if no invalidation of its stripe came since <paramref name="stamp"/>.
-    /// An invalidation that began meanwhile waits for it (<see cref="HasWriters"/>) and deletes again.
+    /// An invalidation that began meanwhile waits for it (<see cref="HasWriters"/>) and deletes again. A clear does not
+    /// count here: Redis coming back empties the in-process layers, and changes nothing about a value computed meanwhile.
     /// </summary>
-    public bool TryBeginWrite(UInt128 hash, long stamp)
+    public bool TryBeginWrite(UInt128 hash, InvalidationStamp stamp)
     {
         int stripe = Stripe(hash);
         Interlocked.Increment(ref _writing[stripe]);
-        if (Stamp(hash) == stamp)
+        if (Volatile.Read(ref _byStripe[stripe]) == stamp.Key)
         {
             return true;
         }
@@ -61,3 +62,6 @@ internal sealed class InvalidationCounters
 
     private static int Stripe(UInt128 hash) => (int)((ulong)hash & (Stripes - 1));
 }
+
+/// <summary>A key's invalidations (<see cref="Key"/>, by stripe) and the in-process clears, as a reader found them.</summary>
+internal readonly record struct InvalidationStamp(long Key, long Clears);
