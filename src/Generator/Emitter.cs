@@ -14,6 +14,9 @@ namespace ResultCache.Generator
         private static readonly string s_generatedCode =
             "[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorInfo.Name + "\", \"" + GeneratorInfo.Version + "\")]";
 
+        // Plumbing the user never calls: out of IntelliSense, like the runtime types it names.
+        private const string Hidden = "[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]";
+
         public static string Emit(CachedMethodModel method)
         {
             var writer = new SourceWriter();
@@ -114,6 +117,8 @@ namespace ResultCache.Generator
             {
                 arguments.Add("singleFlightAcrossInstances: true");
             }
+            writer.Line(s_generatedCode);
+            writer.Line(Hidden);
             writer.Line("private static readonly global::ResultCache.CachedMethod<" + method.ResultType + "> " + names.Field + " = new(");
             for (int i = 0; i < arguments.Count; i++)
             {
@@ -153,6 +158,8 @@ namespace ResultCache.Generator
             var parameters = KeyParameters(method).Select(p => p.Type + " " + Identifier(p.Name)).ToList();
             parameters.Add("global::ResultCache.CacheTags __tags = default");
             writer.Line("// The key of one call, for " + method.Name + " and its invalidator alike.");
+            writer.Line(s_generatedCode);
+            writer.Line(Hidden);
             writer.OpenBlock("private " + (method.IsStatic || !method.ReceiverInKey ? "static " : string.Empty) +
                 "global::ResultCache.CacheKey " + names.KeyMethod + "(" + string.Join(", ", parameters) + ")");
             writer.Line("var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);");

@@ -33,8 +33,8 @@ public sealed class FleetSingleFlightTests(ITestOutputHelper output)
         Assert.Equal(100, results.Length);
         Assert.All(results, r => Assert.Equal("report 7", r));
         Assert.True(work.Runs == 1, $"...Core ran {work.Runs} times. Log:\n{string.Join("\n", _log.Entries)}");
-        Assert.Equal(1, metrics.Sum("cache.leases", "cache.lease.outcome", "leader"));
-        Assert.Equal(3, metrics.Sum("cache.leases", "cache.lease.outcome", "follower"));
+        Assert.Equal(1, metrics.Sum("cache.leases", ("cache.lease.outcome", "leader"), ("cache.method", Method)));
+        Assert.Equal(3, metrics.Sum("cache.leases", ("cache.lease.outcome", "follower"), ("cache.method", Method)));
         Assert.Empty(redis.Keys("*:lease")); // given back once the value was stored
         Dispose(stores);
     }
@@ -60,7 +60,7 @@ public sealed class FleetSingleFlightTests(ITestOutputHelper output)
         Assert.All(results, r => Assert.Equal("report 7", r));
         Assert.True(elapsed.Elapsed < leaseTime + TimeSpan.FromSeconds(1), $"The others took {elapsed.Elapsed}.");
         Assert.Equal(1, work.Runs); // one takeover here; the killed holder's run died with it
-        Assert.Equal(1, metrics.Sum("cache.leases", "cache.lease.outcome", "takeover"));
+        Assert.Equal(1, metrics.Sum("cache.leases", ("cache.lease.outcome", "takeover"), ("cache.method", Method)));
         Assert.Contains(_log.Entries, e => e.Message.Contains("Took over computing " + Method));
         Dispose(stores);
     }

@@ -4,6 +4,8 @@
 
 partial class Counter
 {
+    [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+    [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
     private static readonly global::ResultCache.CachedMethod<int> __cache_Twice_42df18fb = new(
         name: "Counter.Twice",
         signature: "fedc711e",
@@ -28,6 +30,8 @@ partial class Counter
     }
 
     // The key of one call, for Twice and its invalidator alike.
+    [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+    [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
     private static global::ResultCache.CacheKey __key_Twice_42df18fb(int value, global::ResultCache.CacheTags __tags = default)
     {
         var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

@@ -6,6 +6,8 @@ namespace Shop
 {
     partial class Search
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<int> __cache_Find_b242e31c = new(
             name: "Shop.Search.Find",
             signature: "1adb58b1",
@@ -30,6 +32,8 @@ namespace Shop
         }
 
         // The key of one call, for Find and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Find_b242e31c(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, string[] tags, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

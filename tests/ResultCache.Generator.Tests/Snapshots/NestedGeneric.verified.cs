@@ -8,6 +8,8 @@ namespace Shop
     {
         partial record struct Inner
         {
+            [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+            [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
             private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2a94bce6 = new(
                 name: "Shop.Outer<" + typeof(T) + ">.Inner.Count",
                 signature: "62ec64df",
@@ -32,6 +34,8 @@ namespace Shop
             }
 
             // The key of one call, for Count and its invalidator alike.
+            [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+            [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
             private static global::ResultCache.CacheKey __key_Count_2a94bce6(long id, global::ResultCache.CacheTags __tags = default)
             {
                 var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
@@ -52,6 +56,8 @@ namespace Shop
     {
         partial record Named<U>
         {
+            [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+            [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
             private static readonly global::ResultCache.CachedMethod<string> __cache_Describe_fb9bef5b = new(
                 name: "Shop.Outer<" + typeof(T) + ">.Named<" + typeof(U) + ">.Describe",
                 signature: "65e140d8",

@@ -6,6 +6,8 @@ namespace Plain
 {
     partial class Clock
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<long> __cache_Ticks_c327a6b0 = new(
             name: "Plain.Clock.Ticks",
             signature: "b2036332",
@@ -30,6 +32,8 @@ namespace Plain
         }
 
         // The key of one call, for Ticks and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Ticks_c327a6b0(int id, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

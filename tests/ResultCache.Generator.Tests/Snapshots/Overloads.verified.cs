@@ -6,6 +6,8 @@ namespace Shop
 {
     partial class Lookup
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<string> __cache_Get_310c8b45 = new(
             name: "Shop.Lookup.Get",
             signature: "2d47e91e",
@@ -30,6 +32,8 @@ namespace Shop
         }
 
         // The key of one call, for Get and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Get_310c8b45(int id, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
@@ -47,6 +51,8 @@ namespace Shop
 {
     partial class Lookup
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<string> __cache_Get_9c0d177d = new(
             name: "Shop.Lookup.Get",
             signature: "ac24edb6",
@@ -71,6 +77,8 @@ namespace Shop
         }
 
         // The key of one call, for Get and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Get_9c0d177d(string code, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

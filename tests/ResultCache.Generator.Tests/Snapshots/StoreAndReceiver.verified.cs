@@ -6,6 +6,8 @@ namespace Shop
 {
     partial class TenantCatalog
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product?> __cache_Find_6aa69475 = new(
             name: "Shop.TenantCatalog.Find",
             signature: "b635491b",
@@ -30,6 +32,8 @@ namespace Shop
         }
 
         // The key of one call, for Find and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private global::ResultCache.CacheKey __key_Find_6aa69475(string sku, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

@@ -6,6 +6,8 @@ namespace Shop
 {
     partial class Pricing
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<int> __cache_Price_1b499c3b = new(
             name: "Shop.Pricing.Price",
             signature: "44c5605e",
@@ -30,6 +32,8 @@ namespace Shop
         }
 
         // The key of one call, for Price and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Price_1b499c3b(string sku, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

@@ -6,6 +6,8 @@ namespace Shop
 {
     partial class Reports
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2b673090 = new(
             name: "Shop.Reports.Count",
             signature: "218e30ea",
@@ -37,6 +39,8 @@ namespace Shop
         }
 
         // The key of one call, for Count and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Count_2b673090(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
@@ -56,6 +60,8 @@ namespace Shop
 {
     partial class Reports
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product> __cache_GetAsync_0004bde0 = new(
             name: "Shop.Reports.GetAsync",
             signature: "b83c37e2",
@@ -83,6 +89,8 @@ namespace Shop
         }
 
         // The key of one call, for GetAsync and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_GetAsync_0004bde0(global::System.Guid projectId, global::System.DateOnly day, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

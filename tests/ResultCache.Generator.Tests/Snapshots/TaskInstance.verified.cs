@@ -6,6 +6,8 @@ namespace Shop
 {
     partial class Catalog
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<global::Shop.Product> __cache_GetProductAsync_0807f17e = new(
             name: "Shop.Catalog.GetProductAsync",
             signature: "6ec990cc",
@@ -30,6 +32,8 @@ namespace Shop
         }
 
         // The key of one call, for GetProductAsync and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_GetProductAsync_0807f17e(global::System.Guid id, global::System.DateOnly day, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

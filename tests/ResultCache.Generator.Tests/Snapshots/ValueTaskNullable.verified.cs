@@ -6,6 +6,8 @@ namespace Shop
 {
     partial class Names
     {
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static readonly global::ResultCache.CachedMethod<string?> __cache_FindName_145049f5 = new(
             name: "Shop.Names.FindName",
             signature: "268b289c",
@@ -31,6 +33,8 @@ namespace Shop
         }
 
         // The key of one call, for FindName and its invalidator alike.
+        [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_FindName_145049f5(int? id, global::ResultCache.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);

@@ -28,6 +28,10 @@ public sealed class MetricRecorder : IDisposable
 
     public double Sum(string instrument, string tag, string value) => Matching(instrument, tag, value).Sum(m => m.Value);
 
+    /// <summary>The sum of the measurements that carry every one of <paramref name="tags"/>: tests running beside this one record too.</summary>
+    public double Sum(string instrument, params (string Tag, string Value)[] tags) =>
+        _measurements.Where(m => m.Instrument == instrument && tags.All(f => m.Tags.Any(t => t.Key == f.Tag && (string?)t.Value == f.Value))).Sum(m => m.Value);
+
     public int Count(string instrument, string tag, string value) => Matching(instrument, tag, value).Count();
 
     public double Last(string instrument, string tag, string value) => Matching(instrument, tag, value).Last().Value;

@@ -239,7 +239,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         RedisValue holder = RedisValue.Null;
         TimeSpan pause = FirstPoll;
         bool cleared = false;
-        for (bool waited = false; ; waited = true)
+        // Waited: this instance slept on another's lease at least once; a lease taken after that is a takeover.
+        for (bool waited = false; ; )
         {
             if (_connection.ForWrite is not { } connection)
             {
@@ -316,6 +317,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             {
                 await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
             }
+            waited = true;
             pause = pause * 2 < LastPoll ? pause * 2 : LastPoll;
             // The holder stores the value, then gives the lease back: the value is looked for before the lease.
             CacheLookup<T> read = await ReadAsync(method, key, sync).ConfigureAwait(false);
