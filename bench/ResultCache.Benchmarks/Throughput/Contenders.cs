@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using BitFaster.Caching;
 using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Hybrid;
@@ -35,8 +36,8 @@ public abstract class Contender
     [
         ("floor", _ => new FloorContender()),
         ("ResultCache", capacity => new ResultCacheContender(capacity)),
-        ("BitFaster ConcurrentLru", capacity => new LruContender(capacity)),
-        ("BitFaster ConcurrentLfu", capacity => new LfuContender(capacity)),
+        ("BitFaster ConcurrentLru", capacity => new BitFasterContender("BitFaster ConcurrentLru", new ConcurrentLru<int, int>(capacity))),
+        ("BitFaster ConcurrentLfu", capacity => new BitFasterContender("BitFaster ConcurrentLfu", new ConcurrentLfu<int, int>(capacity))),
         ("IMemoryCache", capacity => new MemoryCacheContender(capacity)),
         ("HybridCache", capacity => new HybridContender(capacity)),
         ("FusionCache", capacity => new FusionContender(capacity)),
@@ -81,27 +82,15 @@ public sealed partial class ResultCacheContender(int capacity) : Contender
     private int CachedCore(int id) => Compute(id);
 }
 
-public sealed class LruContender : Contender
+/// <summary>A BitFaster cache: ConcurrentLru, or ConcurrentLfu with its default scheduler (maintenance on a background thread), as users run them.</summary>
+public sealed class BitFasterContender : Contender
 {
-    private readonly ConcurrentLru<int, int> _cache;
+    private readonly ICache<int, int> _cache;
     private readonly Func<int, int> _compute;
 
-    public LruContender(int capacity) => (_cache, _compute) = (new ConcurrentLru<int, int>(capacity), Compute);
+    public BitFasterContender(string name, ICache<int, int> cache) => (Name, _cache, _compute) = (name, cache, Compute);
 
-    public override string Name => "BitFaster ConcurrentLru";
-
-    public override int Get(int id) => _cache.GetOrAdd(id, _compute);
-}
-
-/// <summary>ConcurrentLfu with its default scheduler: maintenance on a background thread, as users run it.</summary>
-public sealed class LfuContender : Contender
-{
-    private readonly ConcurrentLfu<int, int> _cache;
-    private readonly Func<int, int> _compute;
-
-    public LfuContender(int capacity) => (_cache, _compute) = (new ConcurrentLfu<int, int>(capacity), Compute);
-
-    public override string Name => "BitFaster ConcurrentLfu";
+    public override string Name { get; }
 
     public override int Get(int id) => _cache.GetOrAdd(id, _compute);
 }

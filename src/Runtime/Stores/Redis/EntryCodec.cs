@@ -30,7 +30,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
     {
         jsonBytes = 0;
         bool failSafe = method.FailSafe > TimeSpan.Zero;
-        int header = Checksum + (((failSafe ? 1 : 0) + versions.Count) * sizeof(long));
+        int header = Checksum + HeaderLength(failSafe, versions);
         try
         {
             payload = PayloadWriter.Serialize(value, method.Json, header);
@@ -155,7 +155,8 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
 
     private static int HeaderLength(bool hasFreshUntil, TagVersions versions) => ((hasFreshUntil ? 1 : 0) + versions.Count) * sizeof(long);
 
-    // After the checksum: the fresh-until time, then the tags' versions, which must be the current ones.
+    // After the checksum: the fresh-until time, then the tags' versions, which must be the current ones. The caller has
+    // checked that the payload is at least this long.
     private static bool TryReadHeader(ReadOnlySpan<byte> payload, bool hasFreshUntil, TagVersions current, out long freshUntil, out int header)
     {
         freshUntil = long.MaxValue;

@@ -133,11 +133,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         if (connection is null)
         {
             CacheMetrics.Bypass(method.Name);
-            // Served in process: the local layer's value, else the outage layer's; a result computed now is kept there.
+            // Served in process: the local layer's value, else the outage layer's (the local layer keeps no fail-safe
+            // values, so the outage layer's read stands whole); a result computed now is kept there.
             InProcessStamp outageStamp = Stamp(_outage, key);
-            if (!inProcess.Found && _outage?.Get<T>(key) is { } outage && (outage.Found || !inProcess.HasStaleValue))
+            if (!inProcess.Found && _outage is { } outage)
             {
-                inProcess = outage;
+                inProcess = outage.Get<T>(key);
             }
             return inProcess.With(outageStamp, reachedRedis: false);
         }
