@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
@@ -162,7 +163,10 @@ namespace ResultCache.Generator
             writer.Line(Hidden);
             writer.OpenBlock("private " + (method.IsStatic || !method.ReceiverInKey ? "static " : string.Empty) +
                 "global::ResultCache.CacheKey " + names.KeyMethod + "(" + string.Join(", ", parameters) + ")");
-            writer.Line("var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);");
+            // A key of fixed-width values gets a buffer of its exact size: less stack to clear on every call.
+            int fixedBytes = method.ReceiverInKey || KeyParameters(method).Any(p => p.KeyBytes == 0) ? 0 : KeyParameters(method).Sum(p => p.KeyBytes);
+            writer.Line("var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[" +
+                (fixedBytes > 0 ? fixedBytes.ToString(CultureInfo.InvariantCulture) : "global::ResultCache.CacheKeyWriter.StackBufferSize") + "]);");
             if (method.ReceiverInKey)
             {
                 writer.Line("__key.WriteCacheKey(this);");

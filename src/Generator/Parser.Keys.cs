@@ -22,7 +22,8 @@ namespace ResultCache.Generator
                 _ => string.Empty,
             };
             ParameterModel Model(KeyEncoding encoding, bool isCollection = false) =>
-                new(parameter.Name, type, modifier, encoding, isCollection);
+                new(parameter.Name, type, modifier, encoding, isCollection,
+                    encoding is KeyEncoding.Value or KeyEncoding.Enum && !isCollection ? known.Scalars.KeyBytes(parameter.Type) : 0);
 
             string? refusal = parameter.RefKind != RefKind.None ? "'" + modifier.Trim() + "'"
                 : parameter.Type is IPointerTypeSymbol or IFunctionPointerTypeSymbol ? "a pointer"

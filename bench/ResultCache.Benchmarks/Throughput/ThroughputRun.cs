@@ -7,7 +7,9 @@ namespace ResultCache.Benchmarks.Throughput;
 /// <summary>
 /// Calls per second, all threads together, of every contender on each workload at each thread count: each cell is a
 /// fresh cache, filled (hits), warmed, then run for the same time, the median of <c>--repeat</c> runs (a shared machine
-/// moves single runs by tens of percent). Also the hit ratio and the bytes allocated per call.
+/// moves single runs by tens of percent). Also the hit ratio and the bytes allocated per call. Each run of a contender
+/// on a workload is a process of its own: in a shared one, the JIT's profile of the first contender decides what the
+/// measuring loop inlines for all of them, and one process's memory layout would stand for every run.
 /// <code>
 /// dotnet run -c Release --project bench/ResultCache.Benchmarks -- --throughput [--threads 1,2,4,8,16] [--seconds 1.5]
 ///     [--repeat 3] [--workloads hits,churn,hot] [--contenders floor,ResultCache] [--out throughput.csv]
@@ -26,14 +28,40 @@ public static class ThroughputRun
         string? only = args.Contains("--contenders") ? Option(args, "--contenders", "") : null;
         string output = Option(args, "--out", "throughput.csv");
 
-        Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformationText()}, server GC: {System.Runtime.GCSettings.IsServerGC}, {seconds} s per run, median of {repeat}");
+        string[] contenders = [.. Contender.All.Select(c => c.Name).Where(c => only is null || only.Split(',').Contains(c))];
+        bool child = args.Contains("--child");
+        if (!child)
+        {
+            Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformationText()}, server GC: {System.Runtime.GCSettings.IsServerGC}, {seconds} s per run, median of {repeat}");
+        }
         var rows = new List<Row>();
+        if (!child && workloads.Length * contenders.Length > 1)
+        {
+            foreach (string name in workloads)
+            {
+                foreach (string contender in contenders)
+                {
+                    // The median of runs in separate processes: a process's own memory layout and JIT choices move a run more than anything else.
+                    Row[] runs = [.. Enumerable.Range(0, repeat).SelectMany(_ => RunChild(args, name, contender))];
+                    foreach (int threads in threadCounts)
+                    {
+                        Row[] cell = [.. runs.Where(r => r.Threads == threads).OrderBy(r => r.Mops)];
+                        Row row = cell[cell.Length / 2];
+                        Row? single = rows.FirstOrDefault(r => r.Workload == name && r.Contender == contender && r.Threads == 1);
+                        rows.Add(row with { Scaling = single is null ? 1 : row.Mops / single.Mops });
+                        Console.WriteLine($"{name,-6} {threads,3} threads  {contender,-24} {row.Mops,9:F2} Mops/s  x{rows[^1].Scaling:F2}  hits {row.HitRatio:P1}  {row.BytesPerCall,7:F1} B/call");
+                    }
+                }
+            }
+            Report(rows, workloads, threadCounts, output);
+            return;
+        }
         foreach (string name in workloads)
         {
             Workload workload = Workload.ByName(name);
             foreach (int threads in threadCounts)
             {
-                foreach ((string contender, Func<int, Contender> create) in Contender.All.Where(c => only is null || only.Split(',').Contains(c.Name)))
+                foreach ((string contender, Func<int, Contender> create) in Contender.All.Where(c => contenders.Contains(c.Name)))
                 {
                     // A fresh cache for every run, and a full collection between runs, so no run pays for another's garbage.
                     Row[] runs = [.. Enumerable.Range(0, repeat).Select(_ =>
@@ -47,14 +75,61 @@ public static class ThroughputRun
                     Row? single = rows.FirstOrDefault(r => r.Workload == name && r.Contender == contender && r.Threads == 1);
                     row = row with { Scaling = single is null ? 1 : row.Mops / single.Mops };
                     rows.Add(row);
-                    Console.WriteLine($"{name,-6} {threads,3} threads  {contender,-24} {row.Mops,9:F2} Mops/s  x{row.Scaling:F2}  hits {row.HitRatio:P1}  {row.BytesPerCall,7:F1} B/call");
+                    if (!child)
+                    {
+                        Console.WriteLine($"{name,-6} {threads,3} threads  {contender,-24} {row.Mops,9:F2} Mops/s  x{row.Scaling:F2}  hits {row.HitRatio:P1}  {row.BytesPerCall,7:F1} B/call");
+                    }
                 }
             }
         }
+        if (child)
+        {
+            File.WriteAllText(output, Csv(rows));
+            return;
+        }
+        Report(rows, workloads, threadCounts, output);
+    }
+
+    private static void Report(List<Row> rows, string[] workloads, int[] threadCounts, string output)
+    {
         File.WriteAllText(output, Csv(rows));
         Console.WriteLine();
         Console.WriteLine(Markdown(rows, workloads, threadCounts));
         Console.WriteLine($"CSV: {Path.GetFullPath(output)}");
+    }
+
+    // This program again, for one workload and one contender; its rows come back through a CSV of its own.
+    private static IEnumerable<Row> RunChild(string[] args, string workload, string contender)
+    {
+        string csv = Path.GetTempFileName();
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ThroughputRun).Assembly.Location); // run as "dotnet X.dll"
+        }
+        string[] replaced = ["--workloads", "--contenders", "--out", "--repeat"];
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (replaced.Contains(args[i]))
+            {
+                i++;
+                continue;
+            }
+            start.ArgumentList.Add(args[i]);
+        }
+        foreach (string arg in (string[])["--workloads", workload, "--contenders", contender, "--out", csv, "--repeat", "1", "--child"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using Process process = Process.Start(start)!;
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"The run of {contender} on {workload} failed with exit code {process.ExitCode}.");
+        }
+        Row[] rows = [.. File.ReadAllLines(csv).Skip(1).Select(Row.Parse)];
+        File.Delete(csv);
+        return rows;
     }
 
     private static Row Measure(Contender cache, Workload workload, int threads, double seconds)
@@ -154,5 +229,13 @@ public static class ThroughputRun
     private static string RuntimeInformationText() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription + " " +
         System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture;
 
-    private sealed record Row(string Workload, int Threads, string Contender, double Mops, double Scaling, double HitRatio, double BytesPerCall);
+    private sealed record Row(string Workload, int Threads, string Contender, double Mops, double Scaling, double HitRatio, double BytesPerCall)
+    {
+        public static Row Parse(string line)
+        {
+            string[] f = line.Split(',');
+            double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
+            return new Row(f[0], int.Parse(f[1], CultureInfo.InvariantCulture), f[2], D(3), D(4), D(5), D(6));
+        }
+    }
 }

@@ -22,11 +22,13 @@ namespace ResultCache.Generator.Model
     /// <summary>
     /// One parameter of a cached method. <see cref="Modifier"/> is <c>params </c>, <c>ref </c> (only beside
     /// an error) or empty. For an ordered collection (<see cref="IsCollection"/>), <see cref="Encoding"/> applies to each item.
+    /// <see cref="KeyBytes"/> is the most bytes it adds to the key when that is fixed (an int: 4, an int?: 5), else 0.
     /// </summary>
     internal sealed record ParameterModel(
         string Name,
         string Type,
         string Modifier,
         KeyEncoding Encoding,
-        bool IsCollection);
+        bool IsCollection,
+        int KeyBytes = 0);
 }

@@ -47,23 +47,44 @@ namespace ResultCache.Generator.Symbols
             [SpecialType.System_Double] = ScalarUse.Key,
         };
 
+        // The bytes CacheKeyWriter writes for each fixed-width scalar; a string's length varies, so it has none.
+        private static readonly Dictionary<SpecialType, int> s_specialBytes = new()
+        {
+            [SpecialType.System_Boolean] = 1,
+            [SpecialType.System_SByte] = 1,
+            [SpecialType.System_Byte] = 1,
+            [SpecialType.System_Char] = 2,
+            [SpecialType.System_Int16] = 2,
+            [SpecialType.System_UInt16] = 2,
+            [SpecialType.System_Int32] = 4,
+            [SpecialType.System_UInt32] = 4,
+            [SpecialType.System_Single] = 4,
+            [SpecialType.System_Int64] = 8,
+            [SpecialType.System_UInt64] = 8,
+            [SpecialType.System_Double] = 8,
+            [SpecialType.System_Decimal] = 16,
+            [SpecialType.System_DateTime] = 9,
+        };
+
         private readonly Dictionary<INamedTypeSymbol, ScalarUse> _named = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<INamedTypeSymbol, int> _namedBytes = new(SymbolEqualityComparer.Default);
 
         public ScalarTypes(Func<string, INamedTypeSymbol?> get)
         {
-            Add(get("System.Guid"), ScalarUse.Both);
-            Add(get("System.DateTimeOffset"), ScalarUse.Both);
-            Add(get("System.DateOnly"), ScalarUse.Both);
-            Add(get("System.TimeOnly"), ScalarUse.Both);
-            Add(get("System.TimeSpan"), ScalarUse.Both);
-            Add(get("System.Int128"), ScalarUse.Both);
-            Add(get("System.UInt128"), ScalarUse.Both);
+            Add(get("System.Guid"), ScalarUse.Both, 16);
+            Add(get("System.DateTimeOffset"), ScalarUse.Both, 16);
+            Add(get("System.DateOnly"), ScalarUse.Both, 4);
+            Add(get("System.TimeOnly"), ScalarUse.Both, 8);
+            Add(get("System.TimeSpan"), ScalarUse.Both, 8);
+            Add(get("System.Int128"), ScalarUse.Both, 16);
+            Add(get("System.UInt128"), ScalarUse.Both, 16);
 
-            void Add(INamedTypeSymbol? type, ScalarUse use)
+            void Add(INamedTypeSymbol? type, ScalarUse use, int bytes)
             {
                 if (type is not null)
                 {
                     _named[type] = use;
+                    _namedBytes[type] = bytes;
                 }
             }
         }
@@ -81,6 +102,24 @@ namespace ResultCache.Generator.Symbols
                 return special;
             }
             return type is INamedTypeSymbol named && _named.TryGetValue(named, out ScalarUse use) ? use : ScalarUse.None;
+        }
+
+        /// <summary>
+        /// The bytes the key writer writes for a scalar key of <paramref name="type"/>: its fixed width, one more for
+        /// the presence byte of a <c>T?</c>; 0 when the width varies (a string).
+        /// </summary>
+        public int KeyBytes(ITypeSymbol type)
+        {
+            ITypeSymbol value = KnownTypes.UnwrapNullable(type);
+            int presence = SymbolEqualityComparer.Default.Equals(value, type) ? 0 : 1;
+            if (value is INamedTypeSymbol { TypeKind: TypeKind.Enum, EnumUnderlyingType: { } underlying })
+            {
+                value = underlying;
+            }
+            int bytes = s_specialBytes.TryGetValue(value.SpecialType, out int special) ? special
+                : value is INamedTypeSymbol named && _namedBytes.TryGetValue(named, out int width) ? width
+                : 0;
+            return bytes == 0 ? 0 : bytes + presence;
         }
     }
 }

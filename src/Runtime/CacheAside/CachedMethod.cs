@@ -18,8 +18,9 @@ namespace ResultCache;
 public sealed class CachedMethod<T>
 {
     // One entry per store and key whose read or ...Core is running; removed as soon as it completes. The store is part of
-    // the key: two containers (or tenants) with their own stores must never share a result.
-    private readonly ConcurrentDictionary<(CacheStore Store, UInt128 Key), Flight<T>> _flights = new();
+    // the key: two containers (or tenants) with their own stores must never share a result. Key and value are structs,
+    // so the dictionary runs code made for them rather than the shared code of reference types.
+    private readonly ConcurrentDictionary<FlightKey, FlightSlot> _flights = new();
     private readonly UInt128 _emptyArguments;
 
     /// <summary>Describes a cached method.</summary>
@@ -168,7 +169,8 @@ public sealed class CachedMethod<T>
         while (true)
         {
             long invalidations = store.Invalidations.All;
-            if (_flights.TryGetValue((store, key.Hash), out Flight<T>? leader) && leader.Invalidations == invalidations)
+            Flight<T>? leader = _flights.TryGetValue(new FlightKey(store, key.Hash), out FlightSlot slot) ? slot.Flight : null;
+            if (leader is not null && leader.Invalidations == invalidations)
             {
                 Task<T> shared = leader.Join();
                 try
@@ -186,7 +188,7 @@ public sealed class CachedMethod<T>
             }
             var flight = new Flight<T>(invalidations);
             // A flight that began before an invalidation is replaced: its caller still gets its value, no newcomer does.
-            if (leader is null ? !_flights.TryAdd((store, key.Hash), flight) : !_flights.TryUpdate((store, key.Hash), flight, leader))
+            if (leader is null ? !_flights.TryAdd(new FlightKey(store, key.Hash), new FlightSlot(flight)) : !_flights.TryUpdate(new FlightKey(store, key.Hash), new FlightSlot(flight), new FlightSlot(leader)))
             {
                 continue; // another caller became the leader first: join it
             }
@@ -243,7 +245,7 @@ public sealed class CachedMethod<T>
             }
             finally
             {
-                _flights.TryRemove(new KeyValuePair<(CacheStore, UInt128), Flight<T>>((store, key.Hash), flight));
+                _flights.TryRemove(new KeyValuePair<FlightKey, FlightSlot>(new FlightKey(store, key.Hash), new FlightSlot(flight)));
             }
         }
     }
@@ -272,4 +274,6 @@ public sealed class CachedMethod<T>
         CacheMetrics.Finish(start, Name, "hit");
         return value;
     }
+
+    private readonly record struct FlightSlot(Flight<T> Flight);
 }

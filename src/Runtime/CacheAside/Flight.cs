@@ -63,3 +63,16 @@ internal sealed class Flight<T>(long invalidations)
         }
     }
 }
+
+/// <summary>A flight's place: the store it reads and writes, and the key. The key hash is already uniformly mixed.</summary>
+internal readonly struct FlightKey(CacheStore store, UInt128 hash) : IEquatable<FlightKey>
+{
+    private readonly CacheStore _store = store;
+    private readonly UInt128 _hash = hash;
+
+    public bool Equals(FlightKey other) => _hash == other._hash && ReferenceEquals(_store, other._store);
+
+    public override bool Equals(object? obj) => obj is FlightKey other && Equals(other);
+
+    public override int GetHashCode() => (int)(ulong)_hash;
+}

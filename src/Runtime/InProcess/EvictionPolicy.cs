@@ -14,7 +14,7 @@ namespace ResultCache;
 /// gets a second chance there (to the recent end of the window or of the protected list, or from probation to
 /// protected) instead of being evicted. The window's share adapts by hill climbing: after each sample of requests it
 /// grows or shrinks by a step, kept in the direction that raised the hit ratio, so a workload whose popular keys keep
-/// changing gets a larger window. Not thread-safe: used under the table's lock.
+/// changing gets a larger window. Not thread-safe: used only by the thread that holds the table's policy lock.
 /// </remarks>
 internal sealed class EvictionPolicy
 {

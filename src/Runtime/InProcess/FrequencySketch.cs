@@ -6,7 +6,7 @@ namespace ResultCache;
 /// How often each key was asked for lately, kept for keys held and keys not held alike, in about half a byte per
 /// entry: a count-min sketch of four rows of 4-bit counters. It is what lets the store refuse a one-off key that would
 /// push out a popular one (TinyLFU admission). Counts age: after ten samples per counter every count is halved, so a
-/// key that was popular yesterday does not stay forever. Not thread-safe: used under the table's lock.
+/// key that was popular yesterday does not stay forever. Not thread-safe: used only under the table's policy lock.
 /// </summary>
 internal sealed class FrequencySketch
 {

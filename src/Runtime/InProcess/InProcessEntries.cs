@@ -11,23 +11,30 @@ namespace ResultCache;
 /// One component serves as the embedded store, as the local layer in front of Redis, and as the outage layer.
 /// </summary>
 /// <remarks>
-/// Reads take no lock: a hit is a dictionary lookup plus one byte in the entry (<see cref="InProcessEntry.Hits"/>).
-/// Every change (store, invalidate, evict) happens under one lock, where the policy also counts those hits. A value is
-/// stored only while its key's <see cref="InvalidationCounters.Stamp"/> is the one its reader took, checked under
-/// that lock, so a store and an invalidation of one key never interleave.
+/// A hit is one probe of the <see cref="EntryTable"/> plus one byte in the entry (<see cref="InProcessEntry.Hits"/>),
+/// with no lock. A store or a removal changes the table at once under its key's lock, then queues the entry for the
+/// policy; whichever writer finds the policy free applies the queue (admission, eviction, reordering) while the others
+/// move on, so writers of different keys never wait for each other. A writer waits only when the queue is
+/// <see cref="MaxPendingWork"/> long, which bounds how far the table may run past its limits.
 /// </remarks>
 internal sealed class InProcessEntries
 {
+    /// <summary>Writes the policy may fall behind by before a writer waits to apply them.</summary>
+    public const int MaxPendingWork = 1 << 20;
+
     private const long SweepIntervalMilliseconds = 1000;
 
-    private readonly ConcurrentDictionary<UInt128, InProcessEntry> _entries = new();
-    private readonly object _lock = new();
-    private readonly EvictionPolicy _policy;
+    private readonly EntryTable _table;
+    private readonly EvictionPolicy _policy;           // only under _policyLock
+    private readonly object _policyLock = new();
+    private readonly ConcurrentQueue<InProcessEntry> _work = new(); // entries put in or taken out, for the policy
     private readonly CacheClock _clock;
     private readonly MemoryTagVersions _tags;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
     private readonly InvalidationCounters _invalidations;
+    private int _pending;
+    private volatile bool _applying;
     private long _nextSweep;
 
     public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger, InvalidationCounters invalidations)
@@ -37,10 +44,13 @@ internal sealed class InProcessEntries
         _clock = new CacheClock(time, coarse: true);
         _logger = logger;
         _tags = new MemoryTagVersions(limits.MaxEntries);
+        _table = new EntryTable(limits.MaxEntries);
         _policy = new EvictionPolicy(limits.MaxEntries, entry =>
         {
-            _entries.TryRemove(new KeyValuePair<UInt128, InProcessEntry>(entry.Key, entry));
-            CacheMetrics.Evicted();
+            if (_table.Remove(entry))
+            {
+                CacheMetrics.Evicted();
+            }
         });
         MemoryPressure.Watch(this);
     }
@@ -48,15 +58,16 @@ internal sealed class InProcessEntries
     public InProcessLimits Limits { get; }
 
     /// <summary>How many entries are held, expired ones included until they are read, swept or evicted.</summary>
-    public int Count => _entries.Count;
+    public int Count => _table.Count;
 
     /// <summary>The estimated bytes held: the slots taken times the slot size.</summary>
     public long EstimatedBytes
     {
         get
         {
-            lock (_lock)
+            lock (_policyLock)
             {
+                ApplyPending();
                 return _policy.Cost * Limits.SlotBytes;
             }
         }
@@ -66,7 +77,7 @@ internal sealed class InProcessEntries
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet<T>(CacheKey key, out T value)
     {
-        if (_entries.TryGetValue(key.Hash, out InProcessEntry? entry) && entry is InProcessEntry<T> typed && _clock.NowMilliseconds < typed.FreshUntil &&
+        if (_table.Find(key.Hash) is InProcessEntry<T> typed && _clock.NowMilliseconds < typed.FreshUntil &&
             (key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions)))
         {
             if (typed.Hits < InProcessEntry.MaxHits)
@@ -86,7 +97,7 @@ internal sealed class InProcessEntries
     /// </summary>
     public CacheLookup<T> Get<T>(CacheKey key)
     {
-        if (_entries.TryGetValue(key.Hash, out InProcessEntry? entry) && entry is InProcessEntry<T> typed)
+        if (_table.Find(key.Hash) is InProcessEntry<T> typed)
         {
             long now = _clock.NowMilliseconds;
             bool current = key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions);
@@ -102,9 +113,9 @@ internal sealed class InProcessEntries
             {
                 return CacheLookup<T>.Stale(typed.Value, Versions(key));
             }
-            lock (_lock)
+            if (_table.Remove(typed))
             {
-                Remove(entry);
+                Schedule(typed);
             }
         }
         return CacheLookup<T>.Miss(Versions(key));
@@ -139,37 +150,25 @@ internal sealed class InProcessEntries
             }
             return;
         }
-        long now = _clock.NowMilliseconds;
-        long freshUntil = now + (long)ttl.TotalMilliseconds;
+        long freshUntil = _clock.NowMilliseconds + (long)ttl.TotalMilliseconds;
         var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes));
-        lock (_lock)
+        if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, out InProcessEntry? replaced))
         {
-            if (_invalidations.Stamp(key.Hash) != stamp.Invalidations)
-            {
-                return; // read before an invalidation of its key: never kept after it
-            }
-            if (_entries.TryGetValue(key.Hash, out InProcessEntry? existing))
-            {
-                _policy.Remove(existing);
-            }
-            _entries[key.Hash] = entry;
-            if (_policy.Cost + entry.Cost > Limits.MaxEntries && now >= _nextSweep)
-            {
-                SweepExpired(now);
-            }
-            _policy.Add(entry);
+            return; // read before an invalidation of its key: never kept after it
         }
+        if (replaced is not null)
+        {
+            Schedule(replaced);
+        }
+        Schedule(entry);
     }
 
     /// <summary>Drops a key's entry. Count the invalidation first (<see cref="InvalidationCounters.Entry"/>), so no store of an older read follows.</summary>
     public void Invalidate(UInt128 hash)
     {
-        lock (_lock)
+        if (_table.Remove(hash) is { } removed)
         {
-            if (_entries.TryGetValue(hash, out InProcessEntry? entry))
-            {
-                Remove(entry);
-            }
+            Schedule(removed);
         }
     }
 
@@ -179,44 +178,100 @@ internal sealed class InProcessEntries
     /// <summary>Drops every entry. Count the clear first (<see cref="InvalidationCounters.Clear"/>).</summary>
     public void Clear()
     {
-        lock (_lock)
+        lock (_policyLock)
         {
+            _table.Clear();
             _policy.Clear();
-            _entries.Clear();
+            ApplyPending(); // every queued entry is out now: nothing to apply
         }
     }
 
     /// <summary>Evicts down to half of what is held, least valuable first. Called when the GC reports a high memory load.</summary>
     public void TrimForMemoryPressure()
     {
-        lock (_lock)
+        lock (_policyLock)
         {
+            ApplyPending();
             SweepExpired(_clock.NowMilliseconds);
             _policy.Evict(_policy.Cost / 2);
+        }
+    }
+
+    // Queues an entry that was put in or taken out for the policy, and applies the queue unless another writer is at it.
+    private void Schedule(InProcessEntry entry)
+    {
+        _work.Enqueue(entry);
+        if (Interlocked.Increment(ref _pending) > MaxPendingWork)
+        {
+            lock (_policyLock)
+            {
+                ApplyPending(); // the policy is far behind: wait for it, so the table stays near its limits
+            }
+            return;
+        }
+        while (!_applying && Monitor.TryEnter(_policyLock))
+        {
+            try
+            {
+                _applying = true;
+                ApplyPending();
+            }
+            finally
+            {
+                _applying = false;
+                Monitor.Exit(_policyLock);
+            }
+            if (_work.IsEmpty)
+            {
+                return; // else another writer queued while this one held the policy, and gave up: apply that too
+            }
+        }
+    }
+
+    // Under the policy's lock. An entry's own state says what to do: in the table and not in the policy, it was put
+    // in; out of the table and still in the policy, it was taken out; anything else was done already.
+    private void ApplyPending()
+    {
+        int applied = 0;
+        while (_work.TryDequeue(out InProcessEntry? entry))
+        {
+            applied++;
+            if (entry.Removed)
+            {
+                _policy.Remove(entry);
+                continue;
+            }
+            if (entry.Segment != Segment.None)
+            {
+                continue;
+            }
+            if (_policy.Cost + entry.Cost > Limits.MaxEntries && _clock.NowMilliseconds is long now && now >= _nextSweep)
+            {
+                SweepExpired(now);
+            }
+            if (!entry.Removed)
+            {
+                _policy.Add(entry);
+            }
+        }
+        if (applied > 0)
+        {
+            Interlocked.Add(ref _pending, -applied);
         }
     }
 
     // Expired entries go before any live one is evicted. A full sweep, at most once a second, and only when the table is full.
     private void SweepExpired(long now)
     {
-        foreach (KeyValuePair<UInt128, InProcessEntry> pair in _entries)
+        foreach (InProcessEntry entry in _table.Entries())
         {
-            if (pair.Value.ExpiresAt <= now)
+            if (entry.ExpiresAt <= now && _table.Remove(entry))
             {
-                Remove(pair.Value);
+                _policy.Remove(entry);
             }
         }
         _nextSweep = now + SweepIntervalMilliseconds;
     }
 
     private TagVersions Versions(CacheKey key) => key.Tags.Count == 0 ? default : _tags.Current(key.Tags);
-
-    // Under the lock; the entry may have left already (replaced, evicted).
-    private void Remove(InProcessEntry entry)
-    {
-        if (_entries.TryRemove(new KeyValuePair<UInt128, InProcessEntry>(entry.Key, entry)))
-        {
-            _policy.Remove(entry);
-        }
-    }
 }

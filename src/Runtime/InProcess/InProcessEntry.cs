@@ -1,13 +1,25 @@
 namespace ResultCache;
 
 /// <summary>
-/// One value held in process, and its place in the eviction policy. The value and its times never change; a new
-/// value is a new entry. The policy fields are read and written only under the table's lock, except <see cref="Hits"/>.
+/// One value held in process: a node of its <see cref="EntryTable"/> and of the eviction policy's lists. The value and
+/// its times never change; a new value is a new entry. The policy fields are touched only by the thread that holds
+/// the policy (see <see cref="InProcessEntries"/>), except <see cref="Hits"/>.
 /// </summary>
-internal abstract class InProcessEntry(UInt128 key, long expiresAt, int cost)
+internal abstract class InProcessEntry(UInt128 key, long freshUntil, long expiresAt, int cost)
 {
     /// <summary>The most hits an entry counts between two looks of the policy; the sketch counts no higher either.</summary>
     public const byte MaxHits = 15;
+
+    public readonly UInt128 Key = key;
+
+    /// <summary>The next entry of its bucket; written under the bucket's lock, read without one.</summary>
+    public InProcessEntry? NextInBucket;
+
+    /// <summary>When the entry stops being a hit (milliseconds on the table's clock).</summary>
+    public readonly long FreshUntil = freshUntil;
+
+    /// <summary>When the entry is of no more use, its fail-safe window included.</summary>
+    public readonly long ExpiresAt = expiresAt;
 
     /// <summary>
     /// Hits since the policy last looked, up to <see cref="MaxHits"/>. A hit adds one without a lock (a lost increment
@@ -15,31 +27,27 @@ internal abstract class InProcessEntry(UInt128 key, long expiresAt, int cost)
     /// </summary>
     public byte Hits;
 
-    public UInt128 Key { get; } = key;
+    /// <summary>Set when the entry leaves the table (under its bucket's lock); the policy then lets it go too.</summary>
+    public volatile bool Removed;
 
-    /// <summary>When the entry is of no more use, its fail-safe window included (milliseconds on the table's clock).</summary>
-    public long ExpiresAt { get; } = expiresAt;
+    /// <summary>The list of the policy it is in; <see cref="Segment.None"/> when in none.</summary>
+    public Segment Segment;
 
     /// <summary>Its share of the table's capacity, in slots (see <see cref="InProcessLimits"/>).</summary>
     public int Cost { get; } = cost;
-
-    /// <summary>The list of the policy it is in; <see cref="Segment.None"/> once it left the table.</summary>
-    public Segment Segment { get; set; }
 
     public InProcessEntry? Previous { get; set; }
 
     public InProcessEntry? Next { get; set; }
 }
 
-/// <summary>A value of type <typeparamref name="T"/>, fresh until <see cref="FreshUntil"/>, stored under its tags' <see cref="Versions"/>.</summary>
+/// <summary>A value of type <typeparamref name="T"/>, stored under its tags' <see cref="Versions"/>.</summary>
 internal sealed class InProcessEntry<T>(UInt128 key, T value, long freshUntil, long expiresAt, TagVersions versions, int cost)
-    : InProcessEntry(key, expiresAt, cost)
+    : InProcessEntry(key, freshUntil, expiresAt, cost)
 {
-    public T Value { get; } = value;
+    public readonly T Value = value;
 
-    public long FreshUntil { get; } = freshUntil;
-
-    public TagVersions Versions { get; } = versions;
+    public readonly TagVersions Versions = versions;
 }
 
 /// <summary>The lists of the eviction policy (<see cref="EvictionPolicy"/>).</summary>

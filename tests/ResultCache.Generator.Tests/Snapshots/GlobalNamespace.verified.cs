@@ -34,7 +34,7 @@ partial class Counter
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
     private static global::ResultCache.CacheKey __key_Twice_42df18fb(int value, global::ResultCache.CacheTags __tags = default)
     {
-        var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+        var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[4]);
         __key.Write(value);
         return __cache_Twice_42df18fb.Key(ref __key, __tags);
     }

@@ -38,7 +38,7 @@ namespace Shop
             [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
             private static global::ResultCache.CacheKey __key_Count_2a94bce6(long id, global::ResultCache.CacheTags __tags = default)
             {
-                var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+                var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[8]);
                 __key.Write(id);
                 return __cache_Count_2a94bce6.Key(ref __key, __tags);
             }

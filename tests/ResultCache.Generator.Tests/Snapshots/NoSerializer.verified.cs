@@ -36,7 +36,7 @@ namespace Plain
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Ticks_c327a6b0(int id, global::ResultCache.CacheTags __tags = default)
         {
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[4]);
             __key.Write(id);
             return __cache_Ticks_c327a6b0.Key(ref __key, __tags);
         }

@@ -36,7 +36,7 @@ namespace Shop
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Get_310c8b45(int id, global::ResultCache.CacheTags __tags = default)
         {
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[4]);
             __key.Write(id);
             return __cache_Get_310c8b45.Key(ref __key, __tags);
         }

@@ -43,7 +43,7 @@ namespace Shop
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_Count_2b673090(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region, global::ResultCache.CacheTags __tags = default)
         {
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[24]);
             __key.Write(projectId);
             __key.Write(day);
             __key.WriteEnum(region);
@@ -93,7 +93,7 @@ namespace Shop
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_GetAsync_0004bde0(global::System.Guid projectId, global::System.DateOnly day, global::ResultCache.CacheTags __tags = default)
         {
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[20]);
             __key.Write(projectId);
             __key.Write(day);
             return __cache_GetAsync_0004bde0.Key(ref __key, __tags);

@@ -36,7 +36,7 @@ namespace Shop
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_GetProductAsync_0807f17e(global::System.Guid id, global::System.DateOnly day, global::ResultCache.CacheTags __tags = default)
         {
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[20]);
             __key.Write(id);
             __key.Write(day);
             return __cache_GetProductAsync_0807f17e.Key(ref __key, __tags);

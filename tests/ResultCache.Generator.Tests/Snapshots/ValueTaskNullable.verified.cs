@@ -37,7 +37,7 @@ namespace Shop
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         private static global::ResultCache.CacheKey __key_FindName_145049f5(int? id, global::ResultCache.CacheTags __tags = default)
         {
-            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
+            var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[5]);
             __key.Write(id);
             return __cache_FindName_145049f5.Key(ref __key, __tags);
         }
