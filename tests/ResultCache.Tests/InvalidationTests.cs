@@ -111,7 +111,7 @@ public sealed class InvalidationTests
     public async Task Tag_invalidation_does_the_same_work_for_one_entry_and_for_100_000(string kind)
     {
         await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, _time, _log);
-        var method = new CachedMethod<int>("Tests.Bulk", "00000000", 300, CacheJson.From<int>(TestJson.Default));
+        var method = new CachedMethod<int>("Tests.Bulk", "00000000", 300, CacheJson.From<int>(TestJson.Default)).Description;
         CacheTags Tags() => new($"bulk:{kind}");
 
         var costs = new List<long>();
@@ -142,7 +142,7 @@ public sealed class InvalidationTests
         var reports = new ProjectReports(store);
         await reports.GetStatsAsync(ProjectA, Day);
         reports.CountMembers(ProjectB, Region.North);
-        string tagKey = store.TagKeyFor(((CacheTag)$"project:{ProjectA}").ToHash());
+        string tagKey = store.Keys.Tag(((CacheTag)$"project:{ProjectA}").ToHash());
         Assert.True(await redis.Admin.KeyExistsAsync(tagKey));
 
         redis.Pause(); // a hung server: the next call times out once and closes the gate
@@ -174,7 +174,7 @@ public sealed class InvalidationTests
         var store = (RedisCacheStore)under.Store;
         await new ProjectReports(store).GetStatsAsync(ProjectA, Day);
 
-        TimeSpan? ttl = await under.Redis!.Admin.KeyTimeToLiveAsync(store.TagKeyFor(((CacheTag)$"project:{ProjectA}").ToHash()));
+        TimeSpan? ttl = await under.Redis!.Admin.KeyTimeToLiveAsync(store.Keys.Tag(((CacheTag)$"project:{ProjectA}").ToHash()));
 
         Assert.InRange(ttl!.Value, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(7));
     }

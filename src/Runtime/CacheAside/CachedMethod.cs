@@ -42,71 +42,23 @@ public sealed class CachedMethod<T>
         ArgumentOutOfRangeException.ThrowIfNegative(ttlJitterPercent);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ttlJitterPercent, 50);
         ArgumentOutOfRangeException.ThrowIfNegative(failSafeSeconds);
-        Name = name;
-        Signature = signature;
-        Ttl = TimeSpan.FromSeconds(ttlSeconds);
-        CacheNulls = cacheNulls;
-        Json = json;
-        TtlJitterPercent = ttlJitterPercent;
-        FailSafe = TimeSpan.FromSeconds(failSafeSeconds);
-        SingleFlightAcrossInstances = singleFlightAcrossInstances;
-        KeyPrefix = $"{name}:{signature}:";
-        Seed = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(KeyPrefix)));
+        Description = new MethodDescription<T>(name, signature, TimeSpan.FromSeconds(ttlSeconds), ttlJitterPercent, TimeSpan.FromSeconds(failSafeSeconds),
+            cacheNulls, singleFlightAcrossInstances, json);
+        Seed = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(Description.KeyPrefix)));
         _emptyArguments = XxHash128.HashToUInt128(ReadOnlySpan<byte>.Empty, Seed);
     }
 
+    /// <summary>What the stores need to know of this method; passed down in its place.</summary>
+    internal MethodDescription<T> Description { get; }
+
     /// <summary>The readable method part of the key.</summary>
-    internal string Name { get; }
-
-    /// <summary>The signature hash.</summary>
-    internal string Signature { get; }
-
-    /// <summary>How long results stay cached.</summary>
-    internal TimeSpan Ttl { get; }
-
-    /// <summary>Whether <see langword="null"/> results are cached.</summary>
-    internal bool CacheNulls { get; }
-
-    /// <summary>Serializes results for stores outside the process.</summary>
-    internal JsonTypeInfo<T> Json { get; }
-
-    /// <summary><c>{Name}:{Signature}:</c>, the part of a store key that names the method.</summary>
-    internal string KeyPrefix { get; }
+    internal string Name => Description.Name;
 
     /// <summary>Seeds the argument hash, so two methods never share a key even with equal arguments.</summary>
     internal long Seed { get; }
 
-    /// <summary>
-    /// Spreads each entry's TTL by up to this many percent either way, so entries written together do not expire
-    /// together. 0 (the default) to 50.
-    /// </summary>
-    internal int TtlJitterPercent { get; }
-
-    /// <summary>
-    /// How long past its TTL an entry is kept as a fallback: when <c>...Core</c> throws, a value at most this stale
-    /// is returned instead (and the failure logged). Zero (the default) turns fail-safe off: the exception propagates.
-    /// </summary>
-    internal TimeSpan FailSafe { get; }
-
-    /// <summary>
-    /// Whether a Redis miss is computed by one instance under a lease while the others wait for its value
-    /// (<see cref="CacheResultAttribute.SingleFlightAcrossInstances"/>).
-    /// </summary>
-    internal bool SingleFlightAcrossInstances { get; }
-
     /// <summary>How many keys have a <c>...Core</c> run in flight right now.</summary>
     internal int InFlight => _flights.Count;
-
-    /// <summary>The TTL of one new entry: <see cref="Ttl"/>, spread by <see cref="TtlJitterPercent"/>.</summary>
-    internal TimeSpan NextTtl()
-    {
-        if (TtlJitterPercent == 0)
-        {
-            return Ttl;
-        }
-        double spread = ((Random.Shared.NextDouble() * 2) - 1) * TtlJitterPercent / 100;
-        return TimeSpan.FromMilliseconds(Math.Max(1000, Ttl.TotalMilliseconds * (1 + spread)));
-    }
 
     /// <summary>The key of a call from its written arguments, and its tags for a tagged method.</summary>
     public CacheKey Key(ref CacheKeyWriter arguments, CacheTags tags) => new(arguments.ToHash(Seed), tags);
@@ -198,7 +150,7 @@ public sealed class CachedMethod<T>
                 // fails and the method is fail-safe, and store the result where the read says it belongs. Inline, not a
                 // method of its own: each async level that waits on Redis is one more pooled box a call may miss.
                 T value;
-                CacheLookup<T> read = await store.ReadAsync(this, key, sync).ConfigureAwait(false);
+                CacheLookup<T> read = await store.ReadAsync(Description, key, sync).ConfigureAwait(false);
                 if (read.Found)
                 {
                     value = Hit(start, read.Value);
@@ -207,8 +159,8 @@ public sealed class CachedMethod<T>
                 {
                     CacheMetrics.Miss(Name);
                     // Across instances: one of them computes under a lease; the others read what it stores.
-                    FleetClaim<T> claim = SingleFlightAcrossInstances && read.ReachedRedis
-                        ? await store.ClaimAsync(this, key, sync, cancellationToken).ConfigureAwait(false)
+                    FleetClaim<T> claim = Description.SingleFlightAcrossInstances && read.ReachedRedis
+                        ? await store.ClaimAsync(Description, key, sync, cancellationToken).ConfigureAwait(false)
                         : FleetClaim<T>.ComputeHere;
                     if (claim.Found)
                     {
@@ -219,9 +171,9 @@ public sealed class CachedMethod<T>
                         try
                         {
                             (value, bool computed) = await ComputeAsync(store, read, state, core, run).ConfigureAwait(false);
-                            if (computed && (value is not null || CacheNulls))
+                            if (computed && (value is not null || Description.CacheNulls))
                             {
-                                await store.WriteAsync(this, key, read, value, sync).ConfigureAwait(false);
+                                await store.WriteAsync(Description, key, read, value, sync).ConfigureAwait(false);
                             }
                         }
                         finally
@@ -229,7 +181,7 @@ public sealed class CachedMethod<T>
                             // Stored or failed, the waiting instances stop waiting: they read the value, or take over.
                             if (claim.HoldsLease)
                             {
-                                await store.ReleaseAsync(this, claim, sync).ConfigureAwait(false);
+                                await store.ReleaseAsync(Description, claim, sync).ConfigureAwait(false);
                             }
                         }
                     }

@@ -61,23 +61,25 @@ internal static class ResultCacheConfiguration
         {
             r.LocalCache ??= new LocalCacheOptions();
             r.LocalCache.Ttl = Duration(local, nameof(LocalCacheOptions.Ttl)) ?? r.LocalCache.Ttl;
-            r.LocalCache.MaxEntries = Count(local, nameof(LocalCacheOptions.MaxEntries)) ?? r.LocalCache.MaxEntries;
-            r.LocalCache.MaxBytes = Size(local, nameof(LocalCacheOptions.MaxBytes)) ?? r.LocalCache.MaxBytes;
-            r.LocalCache.MaxEntryBytes = Size(local, nameof(LocalCacheOptions.MaxEntryBytes)) ?? r.LocalCache.MaxEntryBytes;
+            BindLimits(local, r.LocalCache);
         }
 
         IConfigurationSection outage = redis.GetSection(nameof(r.OutageCache));
         RequireKnown(outage, s_outageKeys);
         r.OutageCache.Ttl = Duration(outage, nameof(OutageCacheOptions.Ttl)) ?? r.OutageCache.Ttl;
-        r.OutageCache.MaxEntries = Count(outage, nameof(OutageCacheOptions.MaxEntries)) ?? r.OutageCache.MaxEntries;
-        r.OutageCache.MaxBytes = Size(outage, nameof(OutageCacheOptions.MaxBytes)) ?? r.OutageCache.MaxBytes;
-        r.OutageCache.MaxEntryBytes = Size(outage, nameof(OutageCacheOptions.MaxEntryBytes)) ?? r.OutageCache.MaxEntryBytes;
+        BindLimits(outage, r.OutageCache);
 
         IConfigurationSection memory = section.GetSection("Memory");
         RequireKnown(memory, s_memoryKeys);
-        options.Memory.MaxEntries = Count(memory, nameof(MemoryCacheStoreOptions.MaxEntries)) ?? options.Memory.MaxEntries;
-        options.Memory.MaxBytes = Size(memory, nameof(MemoryCacheStoreOptions.MaxBytes)) ?? options.Memory.MaxBytes;
-        options.Memory.MaxEntryBytes = Size(memory, nameof(MemoryCacheStoreOptions.MaxEntryBytes)) ?? options.Memory.MaxEntryBytes;
+        BindLimits(memory, options.Memory);
+    }
+
+    // The three bounds every in-process layer has, bound alike.
+    private static void BindLimits(IConfiguration section, InProcessCacheOptions layer)
+    {
+        layer.MaxEntries = Count(section, nameof(layer.MaxEntries)) ?? layer.MaxEntries;
+        layer.MaxBytes = Size(section, nameof(layer.MaxBytes)) ?? layer.MaxBytes;
+        layer.MaxEntryBytes = Size(section, nameof(layer.MaxEntryBytes)) ?? layer.MaxEntryBytes;
     }
 
     private delegate bool TryParse<T>(string text, out T value);

@@ -8,7 +8,8 @@ namespace ResultCache;
 /// Estimates the memory a result held as an object takes, once, when it is stored after a miss; a hit costs nothing.
 /// The estimate is twice the length of its UTF-8 JSON plus the entry's own bookkeeping: text held as UTF-16 takes
 /// twice its UTF-8 length, and objects add headers and references that JSON leaves out. The JSON is counted, not kept:
-/// it is written into a reused scratch buffer.
+/// it is written into a reused scratch buffer. The one weighing rule of every in-process layer: the local layer, which
+/// has the JSON from Redis already, weighs it with <see cref="OfJson"/>.
 /// </summary>
 internal sealed class EntrySize : IBufferWriter<byte>
 {
@@ -37,7 +38,7 @@ internal sealed class EntrySize : IBufferWriter<byte>
             meter._writer.Reset(meter);
             JsonSerializer.Serialize(meter._writer, value, json);
             meter._writer.Flush();
-            return Overhead + (2 * meter._written);
+            return OfJson(meter._written);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
@@ -48,6 +49,9 @@ internal sealed class EntrySize : IBufferWriter<byte>
             meter.ReturnRented();
         }
     }
+
+    /// <summary>The estimate for a result whose JSON is <paramref name="jsonBytes"/> long.</summary>
+    public static long OfJson(long jsonBytes) => Overhead + (2 * jsonBytes);
 
     public void Advance(int count) => _written += count;
 

@@ -134,7 +134,7 @@ internal sealed class InProcessEntries
     /// under the versions of the stamp. A value over the per-entry cap is not kept: it is counted, and logged once per
     /// method.
     /// </summary>
-    public void Set<T>(CachedMethod<T> method, CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe, long bytes)
+    public void Set<T>(MethodDescription<T> method, CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe, long bytes)
     {
         if (!key.CanStoreUnder(stamp.Versions))
         {

@@ -64,7 +64,7 @@ public abstract class CacheStore
     {
         ArgumentNullException.ThrowIfNull(method);
         CacheMetrics.Invalidated("entry");
-        Synchronously.Wait(RemoveEntryAsync(method, key.Hash, sync: true));
+        Synchronously.Wait(RemoveEntryAsync(method.Description, key.Hash, sync: true));
     }
 
     /// <summary>Removes one call's entry. Generated <c>Invalidate...</c> companions call it.</summary>
@@ -77,7 +77,7 @@ public abstract class CacheStore
             return ValueTask.FromCanceled(cancellationToken);
         }
         CacheMetrics.Invalidated("entry");
-        return RemoveEntryAsync(method, key.Hash, sync: false);
+        return RemoveEntryAsync(method.Description, key.Hash, sync: false);
     }
 
     /// <summary>
@@ -110,22 +110,22 @@ public abstract class CacheStore
     }
 
     /// <summary>The single-flight leader's read, after the in-process entries missed.</summary>
-    internal abstract ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync);
+    internal abstract ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync);
 
     /// <summary>Stores the leader's result, where its read says it belongs.</summary>
-    internal abstract ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync);
+    internal abstract ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync);
 
     /// <summary>
     /// For a method that computes once across instances, after its read missed: wait for the instance that holds the
     /// key's lease, or take the lease. A store with no other instances to share with computes here.
     /// </summary>
-    internal virtual ValueTask<FleetClaim<T>> ClaimAsync<T>(CachedMethod<T> method, CacheKey key, bool sync, CancellationToken cancellationToken) =>
+    internal virtual ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken) =>
         new(FleetClaim<T>.ComputeHere);
 
     /// <summary>Gives back a lease from <see cref="ClaimAsync"/>, once the value is stored or its computation failed.</summary>
-    internal virtual ValueTask ReleaseAsync<T>(CachedMethod<T> method, FleetClaim<T> claim, bool sync) => default;
+    internal virtual ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync) => default;
 
-    private protected abstract ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync);
+    private protected abstract ValueTask RemoveEntryAsync<T>(MethodDescription<T> method, UInt128 hash, bool sync);
 
     private protected abstract ValueTask RemoveTagAsync(UInt128 tagHash, bool sync);
 

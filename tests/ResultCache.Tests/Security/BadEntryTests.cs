@@ -68,7 +68,7 @@ public sealed class BadEntryTests
         using RedisCacheStore store = NewStore(redis);
         var ledger = new Ledger(store);
         await ledger.GetTaggedAsync(1);
-        string tagKey = store.TagKeyFor(((CacheTag)"ledger:1").ToHash());
+        string tagKey = store.Keys.Tag(((CacheTag)"ledger:1").ToHash());
         Assert.Equal(RedisType.String, await redis.Admin.KeyTypeAsync(tagKey));
 
         await redis.Admin.KeyDeleteAsync(tagKey);

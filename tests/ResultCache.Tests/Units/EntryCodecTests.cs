@@ -18,7 +18,7 @@ public sealed class EntryCodecTests
     public void A_plain_entry_is_its_checksum_then_its_json_and_reads_back_as_a_hit()
     {
         EntryCodec codec = NewCodec();
-        CachedMethod<Stats> method = Method(failSafeSeconds: 0);
+        MethodDescription<Stats> method = Method(failSafeSeconds: 0);
 
         byte[] payload = Encode(codec, method, Value, default, TimeSpan.FromMinutes(5));
 
@@ -33,7 +33,7 @@ public sealed class EntryCodecTests
     public void A_tagged_entry_reads_only_under_the_versions_it_was_stored_with()
     {
         EntryCodec codec = NewCodec();
-        CachedMethod<Stats> method = Method(failSafeSeconds: 0);
+        MethodDescription<Stats> method = Method(failSafeSeconds: 0);
         byte[] payload = Encode(codec, method, Value, new TagVersions(7, 9), TimeSpan.FromMinutes(5));
 
         Assert.Equal(16, payload.Length - Encode(codec, method, Value, default, TimeSpan.FromMinutes(5)).Length);
@@ -48,7 +48,7 @@ public sealed class EntryCodecTests
     public void A_fail_safe_entry_is_fresh_for_its_ttl_then_stale_for_the_window_then_gone()
     {
         EntryCodec codec = NewCodec();
-        CachedMethod<Stats> method = Method(failSafeSeconds: 600);
+        MethodDescription<Stats> method = Method(failSafeSeconds: 600);
         byte[] payload = Encode(codec, method, Value, default, TimeSpan.FromSeconds(60));
 
         _time.Advance(TimeSpan.FromSeconds(59));
@@ -69,7 +69,7 @@ public sealed class EntryCodecTests
     public void A_missing_entry_is_a_quiet_miss_and_a_cut_short_flipped_or_corrupt_one_a_logged_miss()
     {
         EntryCodec codec = NewCodec();
-        CachedMethod<Stats> method = Method(failSafeSeconds: 0);
+        MethodDescription<Stats> method = Method(failSafeSeconds: 0);
 
         Assert.False(codec.Decode(method, 1, null, default, out _).Found);
         Assert.Empty(_log.Entries);
@@ -87,7 +87,7 @@ public sealed class EntryCodecTests
     public void Json_over_the_threshold_is_stored_compressed_after_the_header_and_reads_back_equal()
     {
         EntryCodec codec = NewCodec(compressAbove: 1024);
-        CachedMethod<Document> method = new("Tests.Codec.Large", "00000000", 60, CacheJson.From<Document>(LargeJson.Default), failSafeSeconds: 600);
+        MethodDescription<Document> method = new CachedMethod<Document>("Tests.Codec.Large", "00000000", 60, CacheJson.From<Document>(LargeJson.Default), failSafeSeconds: 600).Description;
         var document = new Document(Enumerable.Range(0, 500).Select(i => $"line {i} of a report, status paid").ToList());
         int json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, LargeJson.Default.Document).Length;
 
@@ -103,7 +103,7 @@ public sealed class EntryCodecTests
     [Fact]
     public void Json_at_or_under_the_threshold_or_that_does_not_shrink_is_stored_plain()
     {
-        CachedMethod<Document> method = new("Tests.Codec.Large", "00000000", 60, CacheJson.From<Document>(LargeJson.Default));
+        MethodDescription<Document> method = new CachedMethod<Document>("Tests.Codec.Large", "00000000", 60, CacheJson.From<Document>(LargeJson.Default)).Description;
         var small = new Document(["one line"]);
         var tiny = new Document(["ab"]); // over a zero threshold, but LZ4's framing would make it longer
 
@@ -118,7 +118,7 @@ public sealed class EntryCodecTests
     public void A_compressed_entry_whose_declared_length_is_impossible_is_a_miss_not_an_allocation()
     {
         EntryCodec codec = NewCodec();
-        CachedMethod<Stats> method = Method(failSafeSeconds: 0);
+        MethodDescription<Stats> method = Method(failSafeSeconds: 0);
         byte[] payload = HostileEntries.WithChecksum([PayloadCompression.Marker, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x41]); // claims 2 GB from two bytes
 
         Assert.False(codec.Decode(method, 1, payload, default, out _).Found);
@@ -130,7 +130,7 @@ public sealed class EntryCodecTests
     {
         using var metrics = new MetricRecorder();
         EntryCodec codec = NewCodec(maxEntryBytes: 32);
-        CachedMethod<Stats> method = Method(failSafeSeconds: 0);
+        MethodDescription<Stats> method = Method(failSafeSeconds: 0);
 
         Assert.False(codec.TryEncode(method, Value, default, TimeSpan.FromMinutes(1), out _, out _));
         Assert.False(codec.TryEncode(method, Value, default, TimeSpan.FromMinutes(1), out _, out _));
@@ -142,7 +142,7 @@ public sealed class EntryCodecTests
     private EntryCodec NewCodec(int? compressAbove = 4096, long maxEntryBytes = 8 * 1024 * 1024) => new(_time, _log, compressAbove, maxEntryBytes);
 
     // The payload as Redis would get it; the pooled buffer goes back at once.
-    private static byte[] Encode<T>(EntryCodec codec, CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl)
+    private static byte[] Encode<T>(EntryCodec codec, MethodDescription<T> method, T value, TagVersions versions, TimeSpan ttl)
     {
         Assert.True(codec.TryEncode(method, value, versions, ttl, out RentedBytes rented, out _));
         byte[] payload = rented.Span.ToArray();
@@ -150,6 +150,6 @@ public sealed class EntryCodecTests
         return payload;
     }
 
-    private static CachedMethod<Stats> Method(int failSafeSeconds) =>
-        new("Tests.Codec", "00000000", 60, CacheJson.From<Stats>(TestJson.Default), failSafeSeconds: failSafeSeconds);
+    private static MethodDescription<Stats> Method(int failSafeSeconds) =>
+        new CachedMethod<Stats>("Tests.Codec", "00000000", 60, CacheJson.From<Stats>(TestJson.Default), failSafeSeconds: failSafeSeconds).Description;
 }

@@ -27,8 +27,8 @@ public sealed class EntryFuzzTests(ITestOutputHelper output)
     public void Any_bytes_decode_to_the_stored_value_or_a_miss_with_bounded_allocation(string framing)
     {
         var codec = new EntryCodec(_time, NullLogger.Instance, framing == "compressed" ? 0 : null, MaxEntryBytes);
-        CachedMethod<Document> method = new("Tests.Fuzz", "00000000", 60, CacheJson.From<Document>(LargeJson.Default),
-            failSafeSeconds: framing == "fail-safe" ? 600 : 0);
+        MethodDescription<Document> method = new CachedMethod<Document>("Tests.Fuzz", "00000000", 60, CacheJson.From<Document>(LargeJson.Default),
+            failSafeSeconds: framing == "fail-safe" ? 600 : 0).Description;
         TagVersions versions = framing == "tagged" ? new TagVersions(11, -7) : default;
         var random = new Random(framing.GetHashCode(StringComparison.Ordinal));
         Document[] originals = [.. Enumerable.Range(0, 16).Select(i => new Document([.. Enumerable.Range(0, i * 7).Select(l => $"line {l}, value {l * i}")]))];
@@ -137,7 +137,7 @@ public sealed class EntryFuzzTests(ITestOutputHelper output)
         return bytes;
     }
 
-    private static byte[] Encode(EntryCodec codec, CachedMethod<Document> method, Document value, TagVersions versions)
+    private static byte[] Encode(EntryCodec codec, MethodDescription<Document> method, Document value, TagVersions versions)
     {
         Assert.True(codec.TryEncode(method, value, versions, TimeSpan.FromMinutes(1), out RentedBytes rented, out _));
         byte[] payload = rented.Span.ToArray();

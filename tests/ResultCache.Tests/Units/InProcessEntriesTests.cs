@@ -6,8 +6,8 @@ namespace ResultCache.Tests.Units;
 /// <summary>The in-process table behind the embedded store, the local layer and the outage layer: eviction, bounds, pressure.</summary>
 public sealed class InProcessEntriesTests
 {
-    private static readonly CachedMethod<int> Numbers = Method("Tests.InProcess.Numbers");
-    private static readonly CachedMethod<int> Others = Method("Tests.InProcess.Others");
+    private static readonly MethodDescription<int> Numbers = Method("Tests.InProcess.Numbers");
+    private static readonly MethodDescription<int> Others = Method("Tests.InProcess.Others");
 
     private readonly LogSink _log = new();
 
@@ -176,5 +176,5 @@ public sealed class InProcessEntriesTests
     // Spread like real key hashes: the sketch and the dictionary see uniformly mixed bits.
     private static CacheKey Key(int key) => new(System.IO.Hashing.XxHash128.HashToUInt128(BitConverter.GetBytes(key)));
 
-    private static CachedMethod<int> Method(string name) => new(name, "00000000", 60, CacheJson.From<int>(TestJson.Default));
+    private static MethodDescription<int> Method(string name) => new CachedMethod<int>(name, "00000000", 60, CacheJson.From<int>(TestJson.Default)).Description;
 }

@@ -114,11 +114,11 @@ public sealed class RedisConnectionTests
             FirstBackoff = Backoff, // a fixed backoff: these tests pin how long the gate stays closed
         Backoff = Backoff,
         };
-        _created = new RedisConnection(options, options.Validate(), evictions: null, status =>
+        _created = new RedisConnection(options, options.Validate(), evictions: null, change =>
         {
             lock (_signals)
             {
-                _signals.Add(status);
+                _signals.Add(change.After);
                 _gateAtSignal.Add(_created?.Status);
             }
         });

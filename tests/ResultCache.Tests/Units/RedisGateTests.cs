@@ -53,6 +53,42 @@ public sealed class RedisGateTests
     }
 
     [Fact]
+    public void Each_change_is_one_event_raised_before_callers_are_admitted_under_it()
+    {
+        var gate = new RedisGate(_time, TimeSpan.FromSeconds(1), Backoff);
+        var changing = new List<(GateChange Change, Admission SeenMeanwhile)>();
+        var changed = new List<GateChange>();
+        gate.Changing += change => changing.Add((change, gate.Admit()));
+        gate.Changed += changed.Add;
+        var fault = new TimeoutException("no answer");
+
+        gate.Close(fault);                 // the first connect failed: 1 s
+        gate.Close(fault);                 // a second fault: no change, no event; 2 s
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(Admission.Probe, gate.Admit());
+        gate.Close(fault);                 // the probe failed: 4 s
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(Admission.Probe, gate.Admit());
+        gate.Open();                       // the probe succeeded
+        gate.Open();                       // again: no change, no event
+
+        Assert.Equal(
+            [
+                (RedisStatus.Connecting, RedisStatus.Unavailable, true),
+                (RedisStatus.Unavailable, RedisStatus.Probing, false),
+                (RedisStatus.Probing, RedisStatus.Unavailable, false),
+                (RedisStatus.Unavailable, RedisStatus.Probing, false),
+                (RedisStatus.Probing, RedisStatus.Available, true),
+            ],
+            changed.Select(c => (c.Before, c.After, c.SwitchesLayers)));
+        Assert.Same(fault, changed[0].Cause);
+        Assert.Equal(TimeSpan.FromSeconds(4), changed[2].Backoff);
+        // Changing comes before the new state admits anyone: while it is heard, callers still get the old answer.
+        Assert.Equal(changed.Where(c => c.Before != RedisStatus.Unavailable || c.After != RedisStatus.Probing), changing.Select(c => c.Change));
+        Assert.Equal([Admission.WaitForFirstConnect, Admission.StayInProcess, Admission.StayInProcess], changing.Select(c => c.SeenMeanwhile));
+    }
+
+    [Fact]
     public void A_reset_lets_the_next_caller_probe_at_once()
     {
         var gate = new RedisGate(_time, Backoff, Backoff);

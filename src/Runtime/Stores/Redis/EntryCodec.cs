@@ -26,7 +26,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
     /// length of its JSON before compression; false when the value does not serialize, or its JSON or payload is over
     /// the cap.
     /// </summary>
-    public bool TryEncode<T>(CachedMethod<T> method, T value, TagVersions versions, TimeSpan ttl, out RentedBytes payload, out int jsonBytes)
+    public bool TryEncode<T>(MethodDescription<T> method, T value, TagVersions versions, TimeSpan ttl, out RentedBytes payload, out int jsonBytes)
     {
         jsonBytes = 0;
         bool failSafe = method.FailSafe > TimeSpan.Zero;
@@ -79,7 +79,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
     /// or null for a method that does not cache nulls); and the length of its JSON once decompressed, which weighs the
     /// value in process.
     /// </summary>
-    public CacheLookup<T> Decode<T>(CachedMethod<T> method, UInt128 key, ReadOnlyMemory<byte>? payload, TagVersions versions, out int jsonBytes)
+    public CacheLookup<T> Decode<T>(MethodDescription<T> method, UInt128 key, ReadOnlyMemory<byte>? payload, TagVersions versions, out int jsonBytes)
     {
         jsonBytes = 0;
         var miss = CacheLookup<T>.Miss(versions);

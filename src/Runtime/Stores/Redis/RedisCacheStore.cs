@@ -19,10 +19,6 @@ namespace ResultCache;
 /// </remarks>
 public sealed class RedisCacheStore : CacheStore, IDisposable
 {
-    /// <summary>How many invalidations are remembered while Redis is unreachable; past it, each one more is logged as dropped.</summary>
-    internal const int PendingInvalidationCapacity = 100_000;
-
-    private readonly string _keyPrefix;
     private readonly ILogger _logger;
     private readonly EntryCodec _codec;
     private readonly RedisTagVersions _tagVersions;
@@ -49,10 +45,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ConfigurationOptions configuration = options.Validate();
-        _keyPrefix = options.KeyPrefix;
+        Keys = new RedisKeys(options.KeyPrefix);
         _logger = options.Logger;
         _codec = new EntryCodec(options.TimeProvider, options.Logger, options.CompressAbove, options.MaxEntryBytes);
-        _tagVersions = new RedisTagVersions(this, options.TagRetention, options.Logger);
+        _tagVersions = new RedisTagVersions(Keys, options.TagRetention, options.Logger);
         _time = options.TimeProvider;
         _leaseTime = options.LeaseTime;
         _writeWait = options.OperationTimeout + TimeSpan.FromSeconds(1);
@@ -61,20 +57,20 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         // Each layer is a table of its own, within its own limits and weighing its entries its own way.
         if (options.LocalCache is { } local)
         {
-            _local = new InProcessEntries(InProcessLimits.From(local.MaxEntries, local.MaxBytes, local.MaxEntryBytes), options.TimeProvider, options.Logger,
+            _local = new InProcessEntries(local.Limits, options.TimeProvider, options.Logger,
                 Invalidations);
-            _evictions = new EvictionChannel(_keyPrefix, EvictHere, EvictTagHere);
+            _evictions = new EvictionChannel(Keys.Prefix, EvictHere, EvictTagHere);
         }
         if (_outageTtl is not null)
         {
             OutageCacheOptions outage = options.OutageCache;
-            _outage = new InProcessEntries(InProcessLimits.From(outage.MaxEntries, outage.MaxBytes, outage.MaxEntryBytes), options.TimeProvider, options.Logger,
+            _outage = new InProcessEntries(outage.Limits, options.TimeProvider, options.Logger,
                 Invalidations);
         }
         InProcess = _local;
         _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged);
         // Last: the gate gauge reads Status from any thread (a metrics scrape), so the store must be whole when it is seen.
-        CacheMetrics.Track(this, _keyPrefix);
+        CacheMetrics.Track(this, Keys.Prefix);
     }
 
     /// <summary>Whether calls use Redis now, are served in process, or the store is connecting or probing.</summary>
@@ -104,17 +100,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     /// </summary>
     public void ResetConnection() => _connection.Reset();
 
-    /// <summary>The Redis key of <paramref name="method"/>'s entry for the argument hash <paramref name="key"/>.</summary>
-    internal string KeyFor<T>(CachedMethod<T> method, UInt128 key) =>
-        string.Create(_keyPrefix.Length + method.KeyPrefix.Length + 32, (_keyPrefix, method.KeyPrefix, key), static (span, state) =>
-        {
-            state._keyPrefix.CopyTo(span);
-            state.KeyPrefix.CopyTo(span[state._keyPrefix.Length..]);
-            state.key.TryFormat(span[(state._keyPrefix.Length + state.KeyPrefix.Length)..], out _, "x32", CultureInfo.InvariantCulture);
-        });
-
-    /// <summary>The Redis key that holds the current version of the tag with hash <paramref name="tagHash"/>.</summary>
-    internal string TagKeyFor(UInt128 tagHash) => _keyPrefix + "tag:" + tagHash.ToString("x32", CultureInfo.InvariantCulture);
+    /// <summary>How this store names its keys.</summary>
+    internal RedisKeys Keys { get; }
 
     /// <summary>Stops the health check and closes the connection.</summary>
     public void Dispose()
@@ -125,7 +112,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // Admission first, then the in-process layers (stamped first, so a later keep sees any invalidation since), then Redis.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal override async ValueTask<CacheLookup<T>> ReadAsync<T>(CachedMethod<T> method, CacheKey key, bool sync)
+    internal override async ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync)
     {
         IConnectionMultiplexer? connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
         InProcessStamp stamp = Stamp(_local, key);
@@ -150,7 +137,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         // The reply is read from the client's pooled lease, decoded in place, and the lease returned: no copy of a large value.
         StrongBox<TagVersions>? versions = key.Tags.Count == 0 ? null : new();
         (RedisOutcome outcome, Lease<byte>? lease) = await RunAsync(connection, "get", method.Name, key.Hash,
-            (TagVersions: _tagVersions, RedisKey: KeyFor(method, key.Hash), key.Tags, Versions: versions),
+            (TagVersions: _tagVersions, RedisKey: Keys.Entry(method.KeyPrefix, key.Hash), key.Tags, Versions: versions),
             static (database, s, sync) => s.Versions is not null ? s.TagVersions.ReadWithEntryAsync(database, s.RedisKey, s.Tags, s.Versions)
                 : sync ? new ValueTask<Lease<byte>?>(database.StringGetLease(s.RedisKey))
                 : new ValueTask<Lease<byte>?>(database.StringGetLeaseAsync(s.RedisKey)), sync).ConfigureAwait(false);
@@ -163,14 +150,14 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             CacheLookup<T> lookup = _codec.Decode(method, key.Hash, lease?.Memory, versions?.Value ?? default, out int jsonBytes).With(stamp, reachedRedis: true);
             if (lookup.Found && _local is { } local)
             {
-                local.Set(method, key, stamp, lookup.Value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, jsonBytes);
+                local.Set(method, key, stamp, lookup.Value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, EntrySize.OfJson(jsonBytes));
             }
             return lookup;
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    internal override async ValueTask WriteAsync<T>(CachedMethod<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
+    internal override async ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
     {
         if (!read.ReachedRedis)
         {
@@ -204,9 +191,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             if (_local is { } local && key.Tags.Count == 0)
             {
                 // A tagged value enters the local layer on its next read from Redis, as the layer always did.
-                local.Set(method, key, read.Local, value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, jsonBytes);
+                local.Set(method, key, read.Local, value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, EntrySize.OfJson(jsonBytes));
             }
-            string redisKey = KeyFor(method, key.Hash);
+            string redisKey = Keys.Entry(method.KeyPrefix, key.Hash);
             (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
                 static (database, s, sync) => sync
                     ? new ValueTask<bool>(database.StringSet(s.redisKey, s.Payload, s.Expiry))
@@ -232,9 +219,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     // kept per key between polls, a lost message cannot strand a waiter, and a waiting instance makes at most
     // two round trips per poll (its in-process callers share its wait). Any Redis fault ends the wait: compute here.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal override async ValueTask<FleetClaim<T>> ClaimAsync<T>(CachedMethod<T> method, CacheKey key, bool sync, CancellationToken cancellationToken)
+    internal override async ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken)
     {
-        string leaseKey = KeyFor(method, key.Hash) + ":lease";
+        string leaseKey = Keys.Lease(method.KeyPrefix, key.Hash);
         string token = Guid.NewGuid().ToString("N");
         long started = _time.GetTimestamp();
         RedisValue holder = RedisValue.Null;
@@ -334,7 +321,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    internal override async ValueTask ReleaseAsync<T>(CachedMethod<T> method, FleetClaim<T> claim, bool sync)
+    internal override async ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync)
     {
         if (_connection.ForWrite is { } connection)
         {
@@ -371,10 +358,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     // In process before and after the DEL: a read of Redis that overlapped the DEL is never kept, and a write that
     // began before it is waited for and deleted again, so once this returns no caller here gets the old value.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private protected override async ValueTask RemoveEntryAsync<T>(CachedMethod<T> method, UInt128 hash, bool sync)
+    private protected override async ValueTask RemoveEntryAsync<T>(MethodDescription<T> method, UInt128 hash, bool sync)
     {
         EvictHere(hash);
-        string redisKey = KeyFor(method, hash);
+        string redisKey = Keys.Entry(method.KeyPrefix, hash);
         await DeleteAsync(redisKey, sync).ConfigureAwait(false);
         if (Invalidations.HasWriters(hash))
         {
@@ -402,7 +389,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private protected override async ValueTask RemoveTagAsync(UInt128 tagHash, bool sync)
     {
         EvictTagHere(tagHash);
-        await DeleteAsync(TagKeyFor(tagHash), sync).ConfigureAwait(false);
+        await DeleteAsync(Keys.Tag(tagHash), sync).ConfigureAwait(false);
         EvictTagHere(tagHash);
     }
 
@@ -465,9 +452,15 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     // The connection's one signal. Redis down: every call reads the outage layer first (or the local layer, when the
     // outage layer is off). Redis back (raised before the gate opens): both are emptied, since outage results must never
     // outlive the outage and evictions sent meanwhile were missed.
-    private void OnStatusChanged(RedisStatus status)
+    // Before calls see the change (see RedisGate.Changed): calls reading the in-process layers never meet Redis's
+    // answers, and calls admitted to Redis never meet what was kept during the outage.
+    private void OnStatusChanged(GateChange change)
     {
-        if (status == RedisStatus.Available)
+        if (!change.SwitchesLayers)
+        {
+            return;
+        }
+        if (change.After == RedisStatus.Available)
         {
             Invalidations.Clear();
             _local?.Clear();

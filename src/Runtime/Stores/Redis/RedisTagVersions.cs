@@ -10,7 +10,7 @@ namespace ResultCache;
 /// A version key that holds anything else (text, a list) is replaced by a fresh version: a tag can only move on, which
 /// makes its entries miss once and never serves a stale one.
 /// </summary>
-internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention, ILogger logger)
+internal sealed class RedisTagVersions(RedisKeys keys, TimeSpan retention, ILogger logger)
 {
     /// <summary>
     /// Reads an entry and its tags' current versions (into <paramref name="versions"/>) in one round trip: every GET is
@@ -23,7 +23,7 @@ internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention
         var reads = new Task<RedisValue>[tags.Count];
         for (int i = 0; i < reads.Length; i++)
         {
-            reads[i] = database.StringGetAsync(store.TagKeyFor(tags[i]));
+            reads[i] = database.StringGetAsync(keys.Tag(tags[i]));
         }
         Lease<byte>? raw;
         try
@@ -85,14 +85,14 @@ internal sealed class RedisTagVersions(RedisCacheStore store, TimeSpan retention
     private async Task<long> StartAsync(IDatabase database, UInt128 tag)
     {
         long fresh = Random.Shared.NextInt64();
-        RedisValue existing = await database.StringSetAndGetAsync(store.TagKeyFor(tag), fresh, retention, keepTtl: false, When.NotExists).ConfigureAwait(false);
+        RedisValue existing = await database.StringSetAndGetAsync(keys.Tag(tag), fresh, retention, keepTtl: false, When.NotExists).ConfigureAwait(false);
         return existing.IsNull ? fresh : TryRead(existing, out long version) ? version : await ReplaceAsync(database, tag).ConfigureAwait(false);
     }
 
     // The key holds something that is not a version: a plain SET replaces any value of any type with a fresh version.
     private async Task<long> ReplaceAsync(IDatabase database, UInt128 tag)
     {
-        string key = store.TagKeyFor(tag);
+        string key = keys.Tag(tag);
         RedisCacheLog.TagVersionReplaced(logger, key);
         long fresh = Random.Shared.NextInt64();
         await database.StringSetAsync(key, fresh, retention).ConfigureAwait(false);

@@ -6,6 +6,9 @@ namespace ResultCache;
 /// </summary>
 internal sealed class PendingInvalidations(int capacity)
 {
+    /// <summary>How many invalidations a store remembers while Redis is unreachable; past it, each one more is logged as dropped.</summary>
+    public const int Capacity = 100_000;
+
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
     private bool _overflowed;
 

@@ -22,14 +22,14 @@ internal sealed class RedisConnection : IDisposable
     private readonly ITimer _healthCheck;
     private readonly ITimer _probeTimer;
     private readonly EvictionChannel? _evictions;
-    private readonly Action<RedisStatus> _statusChanged;
-    private readonly PendingInvalidations _pending = new(RedisCacheStore.PendingInvalidationCapacity);
+    private readonly PendingInvalidations _pending = new(PendingInvalidations.Capacity);
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnectionMultiplexer? _connection;
     private long _lastSuccess;
     private int _disposed;
 
-    public RedisConnection(RedisCacheStoreOptions options, ConfigurationOptions configuration, EvictionChannel? evictions, Action<RedisStatus> statusChanged)
+    // changed: hears each change of status before calls see it; the store swaps its in-process layers there.
+    public RedisConnection(RedisCacheStoreOptions options, ConfigurationOptions configuration, EvictionChannel? evictions, Action<GateChange> changed)
     {
         _configuration = configuration;
         _external = options.Connection;
@@ -39,7 +39,8 @@ internal sealed class RedisConnection : IDisposable
         _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
         _firstConnectWait = options.ConnectTimeout + TimeSpan.FromSeconds(1);
         _evictions = evictions;
-        _statusChanged = statusChanged;
+        _gate.Changing += changed;
+        _gate.Changed += OnGateChanged;
         // The probe after a backoff starts on time even if no call needs Redis: while the outage layer answers every call, none would.
         _probeTimer = options.TimeProvider.CreateTimer(static state => ((RedisConnection)state!).ProbeIfDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         StartProbe(); // the first connect: a cold start then finds it done, or waits for it, never a stampede of connects
@@ -94,7 +95,7 @@ internal sealed class RedisConnection : IDisposable
     {
         if (_pending.AddOrReportFirstDrop(redisKey))
         {
-            RedisCacheLog.InvalidationsDropped(_logger, RedisCacheStore.PendingInvalidationCapacity);
+            RedisCacheLog.InvalidationsDropped(_logger, PendingInvalidations.Capacity);
         }
         ProbeIfDue(); // a process that only invalidates makes no read that would claim the probe
     }
@@ -260,38 +261,34 @@ internal sealed class RedisConnection : IDisposable
         }
     }
 
-    // The store hears of a reopening before any call is admitted to Redis, so what it kept in process during the outage
-    // is gone by the time a call could read Redis. It hears of a closing before the gate shuts, so a call that finds the
-    // gate shut also finds the in-process entries in use.
-    private void Open()
-    {
-        _statusChanged(RedisStatus.Available);
-        if (_gate.Open() != RedisStatus.Available)
-        {
-            RedisCacheLog.Available(_logger);
-        }
-    }
+    private void Open() => _gate.Open();
 
     private void Close(Exception? cause, TimeSpan? probeAfter = null)
     {
-        if (_gate.Status != RedisStatus.Unavailable)
+        if (_gate.Close(cause, probeAfter) == RedisStatus.Unavailable)
         {
-            _statusChanged(RedisStatus.Unavailable);
+            _probeTimer.Change(_gate.CurrentBackoff, Timeout.InfiniteTimeSpan); // closed already: no event, a new backoff
         }
-        RedisStatus before = _gate.Close(probeAfter);
-        TimeSpan backoff = _gate.CurrentBackoff;
-        _probeTimer.Change(backoff, Timeout.InfiniteTimeSpan);
-        if (before == RedisStatus.Unavailable)
+    }
+
+    // The probe timer is armed before the change is logged, so whoever reads the log also finds the next probe due.
+    private void OnGateChanged(GateChange change)
+    {
+        if (change.After == RedisStatus.Unavailable)
         {
-            return;
+            _probeTimer.Change(change.Backoff, Timeout.InfiniteTimeSpan);
         }
-        if (before == RedisStatus.Probing)
+        switch (change)
         {
-            RedisCacheLog.ProbeFailed(_logger, cause?.GetType().Name ?? "reset", backoff);
-        }
-        else if (cause is not null)
-        {
-            RedisCacheLog.Unavailable(_logger, cause.GetType().Name, backoff, cause);
+            case { After: RedisStatus.Available }:
+                RedisCacheLog.Available(_logger);
+                break;
+            case { Before: RedisStatus.Probing, After: RedisStatus.Unavailable }:
+                RedisCacheLog.ProbeFailed(_logger, change.Cause?.GetType().Name ?? "reset", change.Backoff);
+                break;
+            case { After: RedisStatus.Unavailable, Cause: { } cause }:
+                RedisCacheLog.Unavailable(_logger, cause.GetType().Name, change.Backoff, cause);
+                break;
         }
     }
 
