@@ -99,8 +99,8 @@ namespace ResultCache.Generator
                 "signature: " + Literal(method.Signature),
                 "ttlSeconds: " + method.TtlSeconds,
                 "json: " + (method.SerializerContext is null
-                    ? "global::ResultCache.CacheJson.Reflection<" + method.ResultType + ">()"
-                    : "global::ResultCache.CacheJson.From<" + method.ResultType + ">(" + method.SerializerContext + ".Default)"),
+                    ? "global::ResultCache.CompilerServices.CacheJson.Reflection<" + method.ResultType + ">()"
+                    : "global::ResultCache.CompilerServices.CacheJson.From<" + method.ResultType + ">(" + method.SerializerContext + ".Default)"),
             };
             if (method.CacheNulls)
             {
@@ -120,7 +120,7 @@ namespace ResultCache.Generator
             }
             writer.Line(s_generatedCode);
             writer.Line(Hidden);
-            writer.Line("private static readonly global::ResultCache.CachedMethod<" + method.ResultType + "> " + names.Field + " = new(");
+            writer.Line("private static readonly global::ResultCache.CompilerServices.CachedMethod<" + method.ResultType + "> " + names.Field + " = new(");
             for (int i = 0; i < arguments.Count; i++)
             {
                 writer.Line("    " + arguments[i] + (i == arguments.Count - 1 ? ");" : ","));
@@ -157,12 +157,12 @@ namespace ResultCache.Generator
         private static void WriteKeyMethod(SourceWriter writer, CachedMethodModel method, Names names)
         {
             var parameters = KeyParameters(method).Select(p => p.Type + " " + Identifier(p.Name)).ToList();
-            parameters.Add("global::ResultCache.CacheTags __tags = default");
+            parameters.Add("global::ResultCache.CompilerServices.CacheTags __tags = default");
             writer.Line("// The key of one call, for " + method.Name + " and its invalidator alike.");
             writer.Line(s_generatedCode);
             writer.Line(Hidden);
             writer.OpenBlock("private " + (method.IsStatic || !method.ReceiverInKey ? "static " : string.Empty) +
-                "global::ResultCache.CacheKey " + names.KeyMethod + "(" + string.Join(", ", parameters) + ")");
+                "global::ResultCache.CompilerServices.CacheKey " + names.KeyMethod + "(" + string.Join(", ", parameters) + ")");
             // A key of fixed-width values gets a buffer of its exact size: less stack to clear on every call.
             int fixedBytes = method.ReceiverInKey || KeyParameters(method).Any(p => p.KeyBytes == 0) ? 0 : KeyParameters(method).Sum(p => p.KeyBytes);
             writer.Line("var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[" +
@@ -208,10 +208,10 @@ namespace ResultCache.Generator
         private static void WriteTags(SourceWriter writer, CachedMethodModel method)
         {
             string[] tags = method.Tags.Select(TagExpression).ToArray();
-            writer.Line("var __tags = new global::ResultCache.CacheTags(");
+            writer.Line("var __tags = new global::ResultCache.CompilerServices.CacheTags(");
             for (int i = 0; i < tags.Length; i++)
             {
-                writer.Line("    global::ResultCache.CacheTags.Hash(" + tags[i] + ")" + (i == tags.Length - 1 ? ");" : ","));
+                writer.Line("    global::ResultCache.CompilerServices.CacheTags.Hash(" + tags[i] + ")" + (i == tags.Length - 1 ? ");" : ","));
             }
         }
 

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
 
-namespace ResultCache;
+namespace ResultCache.CompilerServices;
 
 /// <summary>
 /// One cached method: its identity, TTL and serializer, and the cache-aside steps that generated code

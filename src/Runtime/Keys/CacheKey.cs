@@ -1,4 +1,4 @@
-namespace ResultCache;
+namespace ResultCache.CompilerServices;
 
 /// <summary>One call's key: the argument hash and, for a tagged method, the call's tags.</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
-namespace ResultCache;
+namespace ResultCache.CompilerServices;
 
 /// <summary>Finds the <see cref="JsonTypeInfo{T}"/> that serializes a cached result. Called once per cached method.</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]

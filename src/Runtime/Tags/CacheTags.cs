@@ -1,4 +1,4 @@
-namespace ResultCache;
+namespace ResultCache.CompilerServices;
 
 /// <summary>The tags of one call, as hashes. Generated code builds it for methods with <see cref="CacheResultAttribute.Tags"/>.</summary>
 [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]

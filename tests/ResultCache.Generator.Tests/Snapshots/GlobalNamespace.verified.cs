@@ -6,11 +6,11 @@ partial class Counter
 {
     [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-    private static readonly global::ResultCache.CachedMethod<int> __cache_Twice_42df18fb = new(
+    private static readonly global::ResultCache.CompilerServices.CachedMethod<int> __cache_Twice_42df18fb = new(
         name: "Counter.Twice",
         signature: "fedc711e",
         ttlSeconds: 5,
-        json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+        json: global::ResultCache.CompilerServices.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
     [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
     public static partial int Twice(int value)
@@ -32,7 +32,7 @@ partial class Counter
     // The key of one call, for Twice and its invalidator alike.
     [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
     [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-    private static global::ResultCache.CacheKey __key_Twice_42df18fb(int value, global::ResultCache.CacheTags __tags = default)
+    private static global::ResultCache.CompilerServices.CacheKey __key_Twice_42df18fb(int value, global::ResultCache.CompilerServices.CacheTags __tags = default)
     {
         var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[4]);
         __key.Write(value);

@@ -8,11 +8,11 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<int> __cache_Find_b242e31c = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<int> __cache_Find_b242e31c = new(
             name: "Shop.Search.Find",
             signature: "1adb58b1",
             ttlSeconds: 60,
-            json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+            json: global::ResultCache.CompilerServices.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial int Find(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, object trace, params string[] tags)
@@ -34,7 +34,7 @@ namespace Shop
         // The key of one call, for Find and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_Find_b242e31c(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, string[] tags, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_Find_b242e31c(int? limit, global::Shop.Color color, global::Shop.Color? maybe, int[] ids, global::System.Collections.Generic.List<string?> names, global::System.Collections.Generic.IReadOnlyList<global::Shop.Color> colors, global::Shop.Query query, global::Shop.Money money, string[] tags, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(limit);

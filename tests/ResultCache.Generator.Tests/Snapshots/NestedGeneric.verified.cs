@@ -10,11 +10,11 @@ namespace Shop
         {
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-            private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2a94bce6 = new(
+            private static readonly global::ResultCache.CompilerServices.CachedMethod<int> __cache_Count_2a94bce6 = new(
                 name: "Shop.Outer<" + typeof(T) + ">.Inner.Count",
                 signature: "62ec64df",
                 ttlSeconds: 10,
-                json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+                json: global::ResultCache.CompilerServices.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             public partial int Count(long id)
@@ -36,7 +36,7 @@ namespace Shop
             // The key of one call, for Count and its invalidator alike.
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-            private static global::ResultCache.CacheKey __key_Count_2a94bce6(long id, global::ResultCache.CacheTags __tags = default)
+            private static global::ResultCache.CompilerServices.CacheKey __key_Count_2a94bce6(long id, global::ResultCache.CompilerServices.CacheTags __tags = default)
             {
                 var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[8]);
                 __key.Write(id);
@@ -58,11 +58,11 @@ namespace Shop
         {
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-            private static readonly global::ResultCache.CachedMethod<string> __cache_Describe_fb9bef5b = new(
+            private static readonly global::ResultCache.CompilerServices.CachedMethod<string> __cache_Describe_fb9bef5b = new(
                 name: "Shop.Outer<" + typeof(T) + ">.Named<" + typeof(U) + ">.Describe",
                 signature: "65e140d8",
                 ttlSeconds: 10,
-                json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
+                json: global::ResultCache.CompilerServices.CacheJson.From<string>(global::Shop.ShopJson.Default));
 
             [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
             private partial string Describe()

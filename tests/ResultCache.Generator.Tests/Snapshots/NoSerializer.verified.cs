@@ -8,11 +8,11 @@ namespace Plain
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<long> __cache_Ticks_c327a6b0 = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<long> __cache_Ticks_c327a6b0 = new(
             name: "Plain.Clock.Ticks",
             signature: "b2036332",
             ttlSeconds: 1,
-            json: global::ResultCache.CacheJson.Reflection<long>());
+            json: global::ResultCache.CompilerServices.CacheJson.Reflection<long>());
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial long Ticks(int id)
@@ -34,7 +34,7 @@ namespace Plain
         // The key of one call, for Ticks and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_Ticks_c327a6b0(int id, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_Ticks_c327a6b0(int id, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[4]);
             __key.Write(id);

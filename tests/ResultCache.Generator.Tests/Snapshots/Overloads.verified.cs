@@ -8,11 +8,11 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<string> __cache_Get_310c8b45 = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<string> __cache_Get_310c8b45 = new(
             name: "Shop.Lookup.Get",
             signature: "2d47e91e",
             ttlSeconds: 60,
-            json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
+            json: global::ResultCache.CompilerServices.CacheJson.From<string>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial string Get(int id)
@@ -34,7 +34,7 @@ namespace Shop
         // The key of one call, for Get and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_Get_310c8b45(int id, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_Get_310c8b45(int id, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[4]);
             __key.Write(id);
@@ -53,11 +53,11 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<string> __cache_Get_9c0d177d = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<string> __cache_Get_9c0d177d = new(
             name: "Shop.Lookup.Get",
             signature: "ac24edb6",
             ttlSeconds: 60,
-            json: global::ResultCache.CacheJson.From<string>(global::Shop.ShopJson.Default));
+            json: global::ResultCache.CompilerServices.CacheJson.From<string>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial string Get(string code)
@@ -79,7 +79,7 @@ namespace Shop
         // The key of one call, for Get and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_Get_9c0d177d(string code, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_Get_9c0d177d(string code, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(code);

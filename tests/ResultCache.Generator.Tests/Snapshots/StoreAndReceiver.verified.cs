@@ -8,11 +8,11 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<global::Shop.Product?> __cache_Find_6aa69475 = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<global::Shop.Product?> __cache_Find_6aa69475 = new(
             name: "Shop.TenantCatalog.Find",
             signature: "b635491b",
             ttlSeconds: 120,
-            json: global::ResultCache.CacheJson.From<global::Shop.Product?>(global::Shop.ShopJson.Default));
+            json: global::ResultCache.CompilerServices.CacheJson.From<global::Shop.Product?>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial global::Shop.Product? Find(string sku)
@@ -34,7 +34,7 @@ namespace Shop
         // The key of one call, for Find and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private global::ResultCache.CacheKey __key_Find_6aa69475(string sku, global::ResultCache.CacheTags __tags = default)
+        private global::ResultCache.CompilerServices.CacheKey __key_Find_6aa69475(string sku, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.WriteCacheKey(this);

@@ -8,11 +8,11 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<int> __cache_Price_1b499c3b = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<int> __cache_Price_1b499c3b = new(
             name: "Shop.Pricing.Price",
             signature: "44c5605e",
             ttlSeconds: 60,
-            json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default));
+            json: global::ResultCache.CompilerServices.CacheJson.From<int>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         internal static partial int Price(string sku)
@@ -34,7 +34,7 @@ namespace Shop
         // The key of one call, for Price and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_Price_1b499c3b(string sku, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_Price_1b499c3b(string sku, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[global::ResultCache.CacheKeyWriter.StackBufferSize]);
             __key.Write(sku);

@@ -8,22 +8,22 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<int> __cache_Count_2b673090 = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<int> __cache_Count_2b673090 = new(
             name: "Shop.Reports.Count",
             signature: "218e30ea",
             ttlSeconds: 60,
-            json: global::ResultCache.CacheJson.From<int>(global::Shop.ShopJson.Default),
+            json: global::ResultCache.CompilerServices.CacheJson.From<int>(global::Shop.ShopJson.Default),
             ttlJitterPercent: 10,
             failSafeSeconds: 600);
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         internal static partial int Count(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region)
         {
-            var __tags = new global::ResultCache.CacheTags(
-                global::ResultCache.CacheTags.Hash($"project:{projectId}"),
-                global::ResultCache.CacheTags.Hash($"month:{day:yyyy-MM}"),
-                global::ResultCache.CacheTags.Hash($"region:{region}"),
-                global::ResultCache.CacheTags.Hash("{all}"));
+            var __tags = new global::ResultCache.CompilerServices.CacheTags(
+                global::ResultCache.CompilerServices.CacheTags.Hash($"project:{projectId}"),
+                global::ResultCache.CompilerServices.CacheTags.Hash($"month:{day:yyyy-MM}"),
+                global::ResultCache.CompilerServices.CacheTags.Hash($"region:{region}"),
+                global::ResultCache.CompilerServices.CacheTags.Hash("{all}"));
             return __cache_Count_2b673090.Invoke(
                 global::ResultCache.CacheStore.Default,
                 __key_Count_2b673090(projectId, day, region, __tags),
@@ -41,7 +41,7 @@ namespace Shop
         // The key of one call, for Count and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_Count_2b673090(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_Count_2b673090(global::System.Guid projectId, global::System.DateOnly day, global::Shop.Region region, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[24]);
             __key.Write(projectId);
@@ -62,18 +62,18 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<global::Shop.Product> __cache_GetAsync_0004bde0 = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<global::Shop.Product> __cache_GetAsync_0004bde0 = new(
             name: "Shop.Reports.GetAsync",
             signature: "b83c37e2",
             ttlSeconds: 300,
-            json: global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default),
+            json: global::ResultCache.CompilerServices.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default),
             singleFlightAcrossInstances: true);
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public static partial global::System.Threading.Tasks.ValueTask<global::Shop.Product> GetAsync(global::System.Guid projectId, global::System.DateOnly day, string traceId)
         {
-            var __tags = new global::ResultCache.CacheTags(
-                global::ResultCache.CacheTags.Hash($"project:{projectId}"));
+            var __tags = new global::ResultCache.CompilerServices.CacheTags(
+                global::ResultCache.CompilerServices.CacheTags.Hash($"project:{projectId}"));
             return __cache_GetAsync_0004bde0.InvokeValueAsync(
                 global::ResultCache.CacheStore.Default,
                 __key_GetAsync_0004bde0(projectId, day, __tags),
@@ -91,7 +91,7 @@ namespace Shop
         // The key of one call, for GetAsync and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_GetAsync_0004bde0(global::System.Guid projectId, global::System.DateOnly day, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_GetAsync_0004bde0(global::System.Guid projectId, global::System.DateOnly day, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[20]);
             __key.Write(projectId);

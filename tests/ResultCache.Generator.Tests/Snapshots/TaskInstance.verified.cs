@@ -8,11 +8,11 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<global::Shop.Product> __cache_GetProductAsync_0807f17e = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<global::Shop.Product> __cache_GetProductAsync_0807f17e = new(
             name: "Shop.Catalog.GetProductAsync",
             signature: "6ec990cc",
             ttlSeconds: 300,
-            json: global::ResultCache.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
+            json: global::ResultCache.CompilerServices.CacheJson.From<global::Shop.Product>(global::Shop.ShopJson.Default));
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         public partial global::System.Threading.Tasks.Task<global::Shop.Product> GetProductAsync(global::System.Guid id, global::System.DateOnly day, global::System.Threading.CancellationToken ct)
@@ -34,7 +34,7 @@ namespace Shop
         // The key of one call, for GetProductAsync and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_GetProductAsync_0807f17e(global::System.Guid id, global::System.DateOnly day, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_GetProductAsync_0807f17e(global::System.Guid id, global::System.DateOnly day, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[20]);
             __key.Write(id);

@@ -8,11 +8,11 @@ namespace Shop
     {
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static readonly global::ResultCache.CachedMethod<string?> __cache_FindName_145049f5 = new(
+        private static readonly global::ResultCache.CompilerServices.CachedMethod<string?> __cache_FindName_145049f5 = new(
             name: "Shop.Names.FindName",
             signature: "268b289c",
             ttlSeconds: 30,
-            json: global::ResultCache.CacheJson.From<string?>(global::Shop.ShopJson.Default),
+            json: global::ResultCache.CompilerServices.CacheJson.From<string?>(global::Shop.ShopJson.Default),
             cacheNulls: true);
 
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
@@ -35,7 +35,7 @@ namespace Shop
         // The key of one call, for FindName and its invalidator alike.
         [global::System.CodeDom.Compiler.GeneratedCode("ResultCache.Generator", "0.1.0")]
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
-        private static global::ResultCache.CacheKey __key_FindName_145049f5(int? id, global::ResultCache.CacheTags __tags = default)
+        private static global::ResultCache.CompilerServices.CacheKey __key_FindName_145049f5(int? id, global::ResultCache.CompilerServices.CacheTags __tags = default)
         {
             var __key = new global::ResultCache.CacheKeyWriter(stackalloc byte[5]);
             __key.Write(id);
