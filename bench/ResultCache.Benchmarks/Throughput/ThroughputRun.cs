@@ -141,7 +141,7 @@ public static class ThroughputRun
                 cache.Get(id); // every key held before the clock starts
             }
         }
-        Run(cache, workload, threads, 0.3); // warm: JIT tiers, and the churn workload's steady state
+        Run(cache, workload, threads, 1.0); // warm: a fresh process needs its JIT tiers, and churn its steady state
         long missesBefore = cache.Misses;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         (long calls, TimeSpan elapsed) = Run(cache, workload, threads, seconds);

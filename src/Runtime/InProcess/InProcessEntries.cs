@@ -13,14 +13,18 @@ namespace ResultCache;
 /// <remarks>
 /// A hit is one probe of the <see cref="EntryTable"/> plus one byte in the entry (<see cref="InProcessEntry.Hits"/>),
 /// with no lock. A store or a removal changes the table at once under its key's lock, then queues the entry for the
-/// policy; whichever writer finds the policy free applies the queue (admission, eviction, reordering) while the others
-/// move on, so writers of different keys never wait for each other. A writer waits only when the queue is
-/// <see cref="MaxPendingWork"/> long, which bounds how far the table may run past its limits.
+/// policy (admission, eviction, reordering): a writer that finds the queue short and the policy free applies it at
+/// once, else one drain on the thread pool does, so no writer waits for the policy or for another writer's work.
+/// While <see cref="MaxPendingWork"/> entries are queued, a new value is not kept (its caller still gets it): that
+/// bounds how far the table may run past its limits when writes outpace the policy.
 /// </remarks>
 internal sealed class InProcessEntries
 {
-    /// <summary>Writes the policy may fall behind by before a writer waits to apply them.</summary>
-    public const int MaxPendingWork = 1 << 20;
+    /// <summary>How far the policy may fall behind the table before new values are not kept.</summary>
+    public const int MaxPendingWork = 4096;
+
+    // A writer applies the queue itself only while it is this short; longer, a drain on the thread pool does.
+    private const int InlineWork = 64;
 
     private const long SweepIntervalMilliseconds = 1000;
 
@@ -34,6 +38,7 @@ internal sealed class InProcessEntries
     private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
     private readonly InvalidationCounters _invalidations;
     private int _pending;
+    private int _drainQueued;
     private volatile bool _applying;
     private long _nextSweep;
 
@@ -150,6 +155,10 @@ internal sealed class InProcessEntries
             }
             return;
         }
+        if (Volatile.Read(ref _pending) >= MaxPendingWork)
+        {
+            return; // the policy is behind: no writer waits for it, and the table stays near its limits
+        }
         long freshUntil = _clock.NowMilliseconds + (long)ttl.TotalMilliseconds;
         var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes));
         if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, out InProcessEntry? replaced))
@@ -197,24 +206,18 @@ internal sealed class InProcessEntries
         }
     }
 
-    // Queues an entry that was put in or taken out for the policy, and applies the queue unless another writer is at it.
+    // Queues an entry that was put in or taken out for the policy. A short queue with the policy free is applied by
+    // this writer at once (so one thread's stores are in the policy when they return); otherwise one drain on the
+    // thread pool applies it, and keeps the policy's lists and sketch warm in one core's cache while writers go on.
     private void Schedule(InProcessEntry entry)
     {
         _work.Enqueue(entry);
-        if (Interlocked.Increment(ref _pending) > MaxPendingWork)
-        {
-            lock (_policyLock)
-            {
-                ApplyPending(); // the policy is far behind: wait for it, so the table stays near its limits
-            }
-            return;
-        }
-        while (!_applying && Monitor.TryEnter(_policyLock))
+        if (Interlocked.Increment(ref _pending) <= InlineWork && !_applying && Monitor.TryEnter(_policyLock))
         {
             try
             {
                 _applying = true;
-                ApplyPending();
+                ApplyPending(InlineWork);
             }
             finally
             {
@@ -223,17 +226,48 @@ internal sealed class InProcessEntries
             }
             if (_work.IsEmpty)
             {
-                return; // else another writer queued while this one held the policy, and gave up: apply that too
+                return;
             }
+        }
+        ScheduleDrain();
+    }
+
+    private void ScheduleDrain()
+    {
+        if (Volatile.Read(ref _drainQueued) == 0 && Interlocked.CompareExchange(ref _drainQueued, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static entries => entries.Drain(), this, preferLocal: false);
         }
     }
 
-    // Under the policy's lock. An entry's own state says what to do: in the table and not in the policy, it was put
-    // in; out of the table and still in the policy, it was taken out; anything else was done already.
-    private void ApplyPending()
+    private void Drain()
+    {
+        lock (_policyLock)
+        {
+            _applying = true;
+            try
+            {
+                ApplyPending();
+            }
+            finally
+            {
+                _applying = false;
+            }
+        }
+        Volatile.Write(ref _drainQueued, 0);
+        if (!_work.IsEmpty)
+        {
+            ScheduleDrain(); // queued after the last look, by a writer that found a drain still queued
+        }
+    }
+
+    // Under the policy's lock, up to `limit` queued entries. An entry's own state says what to do: in the table and
+    // not in the policy, it was put in; out of the table and still in the policy, it was taken out; anything else was
+    // done already.
+    private void ApplyPending(int limit = int.MaxValue)
     {
         int applied = 0;
-        while (_work.TryDequeue(out InProcessEntry? entry))
+        while (applied < limit && _work.TryDequeue(out InProcessEntry? entry))
         {
             applied++;
             if (entry.Removed)

@@ -128,6 +128,74 @@ public sealed class InProcessEntriesTests
     }
 
     [Fact]
+    public void Writers_on_many_threads_keep_every_value_with_its_key_and_the_table_ends_within_its_bounds()
+    {
+        // Stores, replacements, invalidations and reads of 20 000 keys from 8 threads, against a table of 1 000: the
+        // table changes at once and the policy catches up, so no read may see another key's value, and once the
+        // writers stop the policy's queue is applied and the bounds hold.
+        var limits = new InProcessLimits(MaxEntries: 1_000, MaxBytes: 1_000 * 1_000, MaxEntryBytes: 10_000);
+        InProcessEntries table = Table(limits);
+        int wrong = 0;
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, thread =>
+        {
+            var random = new Random(thread);
+            for (int i = 0; i < 50_000; i++)
+            {
+                int key = random.Next(20_000);
+                if (table.TryGet(Key(key), out int value) && value != key)
+                {
+                    Interlocked.Increment(ref wrong);
+                }
+                switch (i % 10)
+                {
+                    case 0:
+                        table.Invalidate(Key(key).Hash);
+                        break;
+                    default:
+                        Store(table, key, bytes: 100 + (key % 3_000));
+                        break;
+                }
+            }
+        });
+
+        Assert.Equal(0, wrong);
+        Assert.InRange(table.EstimatedBytes, 1, limits.MaxBytes); // applies what the writers queued
+        Assert.InRange(table.Count, 1, limits.MaxEntries);
+    }
+
+    [Fact]
+    public async Task Every_key_stays_readable_while_the_table_grows_under_concurrent_readers()
+    {
+        // The table starts small and doubles as keys arrive; readers walking a bucket meanwhile may miss a key (the
+        // leader's read looks again) but never see a wrong one, and after growing every key is there.
+        InProcessEntries table = Table(new InProcessLimits(MaxEntries: 100_000, MaxBytes: 1L << 30, MaxEntryBytes: 1 << 20));
+        int wrong = 0;
+        using var stop = new CancellationTokenSource();
+        Task[] readers = [.. Enumerable.Range(0, 3).Select(r => Task.Run(() =>
+        {
+            var random = new Random(r);
+            while (!stop.IsCancellationRequested)
+            {
+                int key = random.Next(50_000);
+                if (table.TryGet(Key(key), out int value) && value != key)
+                {
+                    Interlocked.Increment(ref wrong);
+                }
+            }
+        }))];
+        for (int key = 0; key < 50_000; key++)
+        {
+            Store(table, key);
+        }
+        stop.Cancel();
+        await Task.WhenAll(readers);
+
+        Assert.Equal(0, wrong);
+        Assert.Equal(50_000, table.Count);
+        Assert.All(Enumerable.Range(0, 50_000), key => Assert.True(table.TryGet(Key(key), out int value) && value == key, $"Key {key} was lost."));
+    }
+
+    [Fact]
     public void The_default_budget_is_a_quarter_of_what_the_gc_may_use_and_the_cap_a_tenth_of_it()
     {
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;

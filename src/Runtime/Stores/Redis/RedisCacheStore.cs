@@ -14,8 +14,10 @@ namespace ResultCache;
 /// </summary>
 /// <remarks>
 /// The parts: <see cref="RedisConnection"/> (connect, gate, probe, health check, reset, replay), <see cref="EntryCodec"/>
-/// (payload framing), <see cref="EvictionChannel"/> (the local layer's coherence) and the in-process entries shared by the
-/// local layer and the outage layer. This type only reads, writes and deletes.
+/// (payload framing), <see cref="RedisKeys"/> (key names), <see cref="EvictionChannel"/> (the local layer's coherence)
+/// and two in-process layers, the local layer and the outage layer. This type reads, writes and deletes entries,
+/// chooses the layer a call uses (it subscribes to the gate's changes), and holds the lease protocol of single flight
+/// across instances, which reads entries as it waits.
 /// </remarks>
 public sealed class RedisCacheStore : CacheStore, IDisposable
 {
@@ -54,7 +56,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _writeWait = options.OperationTimeout + TimeSpan.FromSeconds(1);
         _localTtl = options.LocalCache?.Ttl;
         _outageTtl = options.OutageCache.Enabled ? options.OutageCache.Ttl : null;
-        // Each layer is a table of its own, within its own limits and weighing its entries its own way.
+        // Each layer is a table of its own, within its own limits.
         if (options.LocalCache is { } local)
         {
             _local = new InProcessEntries(local.Limits, options.TimeProvider, options.Logger,
