@@ -126,8 +126,7 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan firstBackoff, TimeSp
         var change = new GateChange(ToStatus(Volatile.Read(ref _state)), ToStatus(state), cause, CurrentBackoff);
         if (change.Before == change.After)
         {
-            Volatile.Write(ref _state, state);
-            return change.Before;
+            return change.Before; // nothing to write: a probe claimed meanwhile stays claimed
         }
         Changing?.Invoke(change);
         RedisStatus before = ToStatus(Interlocked.Exchange(ref _state, state));
