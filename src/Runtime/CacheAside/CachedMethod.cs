@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
@@ -17,10 +16,9 @@ namespace ResultCache.CompilerServices;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class CachedMethod<T>
 {
-    // One entry per store and key whose read or ...Core is running; removed as soon as it completes. The store is part of
-    // the key: two containers (or tenants) with their own stores must never share a result. Key and value are structs,
-    // so the dictionary runs code made for them rather than the shared code of reference types.
-    private readonly ConcurrentDictionary<FlightKey, FlightSlot> _flights = new();
+    // One flight per store and key whose read or ...Core is running; removed as soon as it completes. The store is part
+    // of the key: two containers (or tenants) with their own stores must never share a result.
+    private readonly FlightTable<T> _flights = new();
     private readonly UInt128 _emptyArguments;
 
     /// <summary>Describes a cached method.</summary>
@@ -121,7 +119,7 @@ public sealed class CachedMethod<T>
         while (true)
         {
             long invalidations = store.Invalidations.All;
-            Flight<T>? leader = _flights.TryGetValue(new FlightKey(store, key.Hash), out FlightSlot slot) ? slot.Flight : null;
+            Flight<T>? leader = _flights.Find(store, key.Hash);
             if (leader is not null && leader.Invalidations == invalidations)
             {
                 Task<T> shared = leader.Join();
@@ -138,9 +136,9 @@ public sealed class CachedMethod<T>
                     continue;
                 }
             }
-            var flight = new Flight<T>(invalidations);
+            var flight = new Flight<T>(invalidations, store, key.Hash);
             // A flight that began before an invalidation is replaced: its caller still gets its value, no newcomer does.
-            if (leader is null ? !_flights.TryAdd(new FlightKey(store, key.Hash), new FlightSlot(flight)) : !_flights.TryUpdate(new FlightKey(store, key.Hash), new FlightSlot(flight), new FlightSlot(leader)))
+            if (!_flights.TryPut(flight, expected: leader))
             {
                 continue; // another caller became the leader first: join it
             }
@@ -197,7 +195,7 @@ public sealed class CachedMethod<T>
             }
             finally
             {
-                _flights.TryRemove(new KeyValuePair<FlightKey, FlightSlot>(new FlightKey(store, key.Hash), new FlightSlot(flight)));
+                _flights.Remove(flight);
             }
         }
     }
@@ -226,6 +224,4 @@ public sealed class CachedMethod<T>
         CacheMetrics.Finish(start, Name, "hit");
         return value;
     }
-
-    private readonly record struct FlightSlot(Flight<T> Flight);
 }

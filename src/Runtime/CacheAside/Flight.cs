@@ -2,11 +2,14 @@ namespace ResultCache;
 
 /// <summary>
 /// One key's read and <c>...Core</c> run, shared by the calls that arrive meanwhile. Most flights have no such call, so
-/// the task they await is made only when the first one joins: an uncontended call allocates this object alone.
+/// the task they await is made only when the first one joins: an uncontended call allocates this object alone (it is
+/// also its own node in the method's <see cref="FlightTable{T}"/>).
 /// </summary>
 /// <param name="invalidations">The store's <see cref="InvalidationCounters.All"/> when the flight began: once an
 /// invalidation has come since, a new caller starts a flight of its own instead of joining a read that may be stale.</param>
-internal sealed class Flight<T>(long invalidations)
+/// <param name="store">The store it reads and writes: two stores (containers, tenants) never share a flight.</param>
+/// <param name="key">The key's hash.</param>
+internal sealed class Flight<T>(long invalidations, CacheStore store, UInt128 key)
 {
     private TaskCompletionSource<T>? _waiters;
     private bool _done;
@@ -14,6 +17,13 @@ internal sealed class Flight<T>(long invalidations)
     private Exception? _failure;
 
     public long Invalidations => invalidations;
+
+    public CacheStore Store => store;
+
+    public UInt128 Key => key;
+
+    /// <summary>The next flight of its bucket in the <see cref="FlightTable{T}"/>.</summary>
+    public Flight<T>? Next;
 
     /// <summary>The leader's outcome: its value, its exception, or its cancellation.</summary>
     public Task<T> Join()
@@ -64,15 +74,3 @@ internal sealed class Flight<T>(long invalidations)
     }
 }
 
-/// <summary>A flight's place: the store it reads and writes, and the key. The key hash is already uniformly mixed.</summary>
-internal readonly struct FlightKey(CacheStore store, UInt128 hash) : IEquatable<FlightKey>
-{
-    private readonly CacheStore _store = store;
-    private readonly UInt128 _hash = hash;
-
-    public bool Equals(FlightKey other) => _hash == other._hash && ReferenceEquals(_store, other._store);
-
-    public override bool Equals(object? obj) => obj is FlightKey other && Equals(other);
-
-    public override int GetHashCode() => (int)(ulong)_hash;
-}
