@@ -269,7 +269,10 @@ internal sealed class InProcessEntries
         int applied = 0;
         while (applied < limit && _work.TryDequeue(out InProcessEntry? entry))
         {
-            applied++;
+            if (++applied % InlineWork == 0)
+            {
+                Interlocked.Add(ref _pending, -InlineWork); // counted down as it goes: a long drain does not hold new values out
+            }
             if (entry.Removed)
             {
                 _policy.Remove(entry);
@@ -288,9 +291,9 @@ internal sealed class InProcessEntries
                 _policy.Add(entry);
             }
         }
-        if (applied > 0)
+        if (applied % InlineWork != 0)
         {
-            Interlocked.Add(ref _pending, -applied);
+            Interlocked.Add(ref _pending, -(applied % InlineWork));
         }
     }
 
