@@ -105,7 +105,7 @@ public static class ThroughputRun
         var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
         {
-            start.ArgumentList.Add(typeof(ThroughputRun).Assembly.Location); // run as "dotnet X.dll"
+            start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]); // run as "dotnet X.dll": the DLL's path
         }
         string[] replaced = ["--workloads", "--contenders", "--out", "--repeat"];
         for (int i = 0; i < args.Length; i++)
