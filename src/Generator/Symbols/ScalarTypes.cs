@@ -26,65 +26,45 @@ namespace ResultCache.Generator.Symbols
     /// </summary>
     internal sealed class ScalarTypes
     {
-        private static readonly Dictionary<SpecialType, ScalarUse> s_special = new()
+        // Each scalar: what it can be, and the bytes CacheKeyWriter writes for it (a string's length varies: 0).
+        private static readonly Dictionary<SpecialType, Scalar> s_special = new()
         {
-            [SpecialType.System_Boolean] = ScalarUse.Both,
-            [SpecialType.System_Char] = ScalarUse.Both,
-            [SpecialType.System_SByte] = ScalarUse.Both,
-            [SpecialType.System_Byte] = ScalarUse.Both,
-            [SpecialType.System_Int16] = ScalarUse.Both,
-            [SpecialType.System_UInt16] = ScalarUse.Both,
-            [SpecialType.System_Int32] = ScalarUse.Both,
-            [SpecialType.System_UInt32] = ScalarUse.Both,
-            [SpecialType.System_Int64] = ScalarUse.Both,
-            [SpecialType.System_UInt64] = ScalarUse.Both,
-            [SpecialType.System_Decimal] = ScalarUse.Both,
-            [SpecialType.System_String] = ScalarUse.Both,
-            [SpecialType.System_DateTime] = ScalarUse.Both,
+            [SpecialType.System_Boolean] = new(ScalarUse.Both, 1),
+            [SpecialType.System_Char] = new(ScalarUse.Both, 2),
+            [SpecialType.System_SByte] = new(ScalarUse.Both, 1),
+            [SpecialType.System_Byte] = new(ScalarUse.Both, 1),
+            [SpecialType.System_Int16] = new(ScalarUse.Both, 2),
+            [SpecialType.System_UInt16] = new(ScalarUse.Both, 2),
+            [SpecialType.System_Int32] = new(ScalarUse.Both, 4),
+            [SpecialType.System_UInt32] = new(ScalarUse.Both, 4),
+            [SpecialType.System_Int64] = new(ScalarUse.Both, 8),
+            [SpecialType.System_UInt64] = new(ScalarUse.Both, 8),
+            [SpecialType.System_Decimal] = new(ScalarUse.Both, 16),
+            [SpecialType.System_String] = new(ScalarUse.Both, 0),
+            [SpecialType.System_DateTime] = new(ScalarUse.Both, 9),
             // Key only: a tag is matched by its text, and floating-point text surprises: 0.1 + 0.2 writes
             // "0.30000000000000004", and -0.0 writes "-0", so an invalidation naming "0.3" or "0" would miss it.
-            [SpecialType.System_Single] = ScalarUse.Key,
-            [SpecialType.System_Double] = ScalarUse.Key,
+            [SpecialType.System_Single] = new(ScalarUse.Key, 4),
+            [SpecialType.System_Double] = new(ScalarUse.Key, 8),
         };
 
-        // The bytes CacheKeyWriter writes for each fixed-width scalar; a string's length varies, so it has none.
-        private static readonly Dictionary<SpecialType, int> s_specialBytes = new()
-        {
-            [SpecialType.System_Boolean] = 1,
-            [SpecialType.System_SByte] = 1,
-            [SpecialType.System_Byte] = 1,
-            [SpecialType.System_Char] = 2,
-            [SpecialType.System_Int16] = 2,
-            [SpecialType.System_UInt16] = 2,
-            [SpecialType.System_Int32] = 4,
-            [SpecialType.System_UInt32] = 4,
-            [SpecialType.System_Single] = 4,
-            [SpecialType.System_Int64] = 8,
-            [SpecialType.System_UInt64] = 8,
-            [SpecialType.System_Double] = 8,
-            [SpecialType.System_Decimal] = 16,
-            [SpecialType.System_DateTime] = 9,
-        };
-
-        private readonly Dictionary<INamedTypeSymbol, ScalarUse> _named = new(SymbolEqualityComparer.Default);
-        private readonly Dictionary<INamedTypeSymbol, int> _namedBytes = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<INamedTypeSymbol, Scalar> _named = new(SymbolEqualityComparer.Default);
 
         public ScalarTypes(Func<string, INamedTypeSymbol?> get)
         {
-            Add(get("System.Guid"), ScalarUse.Both, 16);
-            Add(get("System.DateTimeOffset"), ScalarUse.Both, 16);
-            Add(get("System.DateOnly"), ScalarUse.Both, 4);
-            Add(get("System.TimeOnly"), ScalarUse.Both, 8);
-            Add(get("System.TimeSpan"), ScalarUse.Both, 8);
-            Add(get("System.Int128"), ScalarUse.Both, 16);
-            Add(get("System.UInt128"), ScalarUse.Both, 16);
+            Add(get("System.Guid"), 16);
+            Add(get("System.DateTimeOffset"), 16);
+            Add(get("System.DateOnly"), 4);
+            Add(get("System.TimeOnly"), 8);
+            Add(get("System.TimeSpan"), 8);
+            Add(get("System.Int128"), 16);
+            Add(get("System.UInt128"), 16);
 
-            void Add(INamedTypeSymbol? type, ScalarUse use, int bytes)
+            void Add(INamedTypeSymbol? type, int keyBytes)
             {
                 if (type is not null)
                 {
-                    _named[type] = use;
-                    _namedBytes[type] = bytes;
+                    _named[type] = new Scalar(ScalarUse.Both, keyBytes);
                 }
             }
         }
@@ -97,11 +77,7 @@ namespace ResultCache.Generator.Symbols
             {
                 return ScalarUse.Both;
             }
-            if (s_special.TryGetValue(type.SpecialType, out ScalarUse special))
-            {
-                return special;
-            }
-            return type is INamedTypeSymbol named && _named.TryGetValue(named, out ScalarUse use) ? use : ScalarUse.None;
+            return Find(type)?.Use ?? ScalarUse.None;
         }
 
         /// <summary>
@@ -116,10 +92,20 @@ namespace ResultCache.Generator.Symbols
             {
                 value = underlying;
             }
-            int bytes = s_specialBytes.TryGetValue(value.SpecialType, out int special) ? special
-                : value is INamedTypeSymbol named && _namedBytes.TryGetValue(named, out int width) ? width
-                : 0;
+            int bytes = Find(value)?.KeyBytes ?? 0;
             return bytes == 0 ? 0 : bytes + presence;
+        }
+
+        private Scalar? Find(ITypeSymbol type) =>
+            s_special.TryGetValue(type.SpecialType, out Scalar special) ? special
+            : type is INamedTypeSymbol named && _named.TryGetValue(named, out Scalar scalar) ? scalar
+            : null;
+
+        private readonly struct Scalar(ScalarUse use, int keyBytes)
+        {
+            public ScalarUse Use { get; } = use;
+
+            public int KeyBytes { get; } = keyBytes;
         }
     }
 }

@@ -42,6 +42,7 @@ public sealed class CachedMethod<T>
         ArgumentOutOfRangeException.ThrowIfNegative(failSafeSeconds);
         Description = new MethodDescription<T>(name, signature, TimeSpan.FromSeconds(ttlSeconds), ttlJitterPercent, TimeSpan.FromSeconds(failSafeSeconds),
             cacheNulls, singleFlightAcrossInstances, json);
+        Name = name;
         Seed = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(Description.KeyPrefix)));
         _emptyArguments = XxHash128.HashToUInt128(ReadOnlySpan<byte>.Empty, Seed);
     }
@@ -49,8 +50,8 @@ public sealed class CachedMethod<T>
     /// <summary>What the stores need to know of this method; passed down in its place.</summary>
     internal MethodDescription<T> Description { get; }
 
-    /// <summary>The readable method part of the key.</summary>
-    internal string Name => Description.Name;
+    /// <summary>The readable method part of the key; its own field, since every hit passes it to the metrics.</summary>
+    internal string Name { get; }
 
     /// <summary>Seeds the argument hash, so two methods never share a key even with equal arguments.</summary>
     internal long Seed { get; }

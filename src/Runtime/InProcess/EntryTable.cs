@@ -82,12 +82,7 @@ internal sealed class EntryTable
             {
                 return false;
             }
-            InProcessEntry?[] buckets = _buckets;
-            ref InProcessEntry? link = ref buckets[(int)(ulong)entry.Key & (buckets.Length - 1)];
-            while (link is not null && link.Key != entry.Key)
-            {
-                link = ref link.NextInBucket;
-            }
+            ref InProcessEntry? link = ref LinkOf(entry.Key);
             if (link is not null)
             {
                 replaced = link;
@@ -99,7 +94,7 @@ internal sealed class EntryTable
             entry.NextInBucket = null;
             Volatile.Write(ref link, entry);
             int count = ++_counts[stripe * CountStride];
-            grow = count * _locks.Length > buckets.Length && buckets.Length < _maxBuckets;
+            grow = count * _locks.Length > _buckets.Length && _buckets.Length < _maxBuckets;
         }
         if (grow)
         {
@@ -113,11 +108,7 @@ internal sealed class EntryTable
     {
         lock (_locks[Stripe(key)])
         {
-            ref InProcessEntry? link = ref Link(key);
-            while (link is not null && link.Key != key)
-            {
-                link = ref link.NextInBucket;
-            }
+            ref InProcessEntry? link = ref LinkOf(key);
             return link is null ? null : Unlink(ref link);
         }
     }
@@ -127,7 +118,7 @@ internal sealed class EntryTable
     {
         lock (_locks[Stripe(entry.Key)])
         {
-            ref InProcessEntry? link = ref Link(entry.Key);
+            ref InProcessEntry? link = ref _buckets[Bucket(entry.Key)];
             while (link is not null && link != entry)
             {
                 link = ref link.NextInBucket;
@@ -166,8 +157,18 @@ internal sealed class EntryTable
         Array.Clear(_counts);
     });
 
-    // Under the stripe's lock: the bucket of a key in the current array.
-    private ref InProcessEntry? Link(UInt128 key) => ref _buckets[(int)(ulong)key & (_buckets.Length - 1)];
+    // Under the stripe's lock: the link that holds the key's entry, or the end of its bucket's chain.
+    private ref InProcessEntry? LinkOf(UInt128 key)
+    {
+        ref InProcessEntry? link = ref _buckets[Bucket(key)];
+        while (link is not null && link.Key != key)
+        {
+            link = ref link.NextInBucket;
+        }
+        return ref link;
+    }
+
+    private int Bucket(UInt128 key) => (int)(ulong)key & (_buckets.Length - 1);
 
     // Under the stripe's lock. The entry keeps its own link, so a reader standing on it walks on.
     private InProcessEntry Unlink(ref InProcessEntry? link)
