@@ -142,18 +142,17 @@ public static class ThroughputRun
             }
         }
         Run(cache, workload, threads, 1.0); // warm: a fresh process needs its JIT tiers, and churn its steady state
-        long missesBefore = cache.Misses;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        (long calls, TimeSpan elapsed) = Run(cache, workload, threads, seconds);
+        (long calls, long misses, TimeSpan elapsed) = Run(cache, workload, threads, seconds);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        return new Row(workload.Name, threads, cache.Name, calls / elapsed.TotalSeconds / 1e6, 1,
-            1 - ((double)(cache.Misses - missesBefore) / calls), (double)allocated / calls);
+        return new Row(workload.Name, threads, cache.Name, calls / elapsed.TotalSeconds / 1e6, 1, 1 - ((double)misses / calls), (double)allocated / calls);
     }
 
     // Each thread walks the id stream from its own offset; the clock stops when the last thread has seen the stop flag.
-    private static (long Calls, TimeSpan Elapsed) Run(Contender cache, Workload workload, int threads, double seconds)
+    private static (long Calls, long Misses, TimeSpan Elapsed) Run(Contender cache, Workload workload, int threads, double seconds)
     {
         long total = 0;
+        long totalMisses = 0;
         bool stop = false;
         using var start = new Barrier(threads + 1);
         var workers = new Thread[threads];
@@ -165,6 +164,7 @@ public static class ThroughputRun
                 int[] ids = workload.Ids;
                 int next = offset;
                 long calls = 0;
+                long missesBefore = Contender.ThreadMisses;
                 start.SignalAndWait();
                 while (!Volatile.Read(ref stop))
                 {
@@ -176,6 +176,7 @@ public static class ThroughputRun
                     calls += 1024;
                 }
                 Interlocked.Add(ref total, calls);
+                Interlocked.Add(ref totalMisses, Contender.ThreadMisses - missesBefore);
             }) { IsBackground = true };
             workers[t].Start();
         }
@@ -187,7 +188,7 @@ public static class ThroughputRun
         {
             worker.Join();
         }
-        return (total, clock.Elapsed);
+        return (total, totalMisses, clock.Elapsed);
     }
 
     private static string Csv(List<Row> rows)

@@ -11,8 +11,9 @@ namespace ResultCache;
 /// <param name="key">The key's hash.</param>
 internal sealed class Flight<T>(long invalidations, CacheStore store, UInt128 key)
 {
-    private TaskCompletionSource<T>? _waiters;
-    private bool _done;
+    private static readonly object Done = new();
+
+    private object? _state; // null while running alone; the waiters' task once one joins; Done when complete
     private T _value = default!;
     private Exception? _failure;
 
@@ -28,34 +29,36 @@ internal sealed class Flight<T>(long invalidations, CacheStore store, UInt128 ke
     /// <summary>The leader's outcome: its value, its exception, or its cancellation.</summary>
     public Task<T> Join()
     {
-        lock (this)
+        while (true)
         {
-            if (!_done)
+            switch (Volatile.Read(ref _state))
             {
-                return (_waiters ??= new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                case TaskCompletionSource<T> waiters:
+                    return waiters.Task;
+                case null:
+                    var first = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    if (Interlocked.CompareExchange(ref _state, first, null) is null)
+                    {
+                        return first.Task;
+                    }
+                    continue; // completed, or another caller joined first
+                default:
+                    var late = new TaskCompletionSource<T>(); // joined after the leader finished, before it left the table
+                    Settle(late);
+                    return late.Task;
             }
         }
-        var late = new TaskCompletionSource<T>(); // joined after the leader finished, before it left the table
-        Settle(late);
-        return late.Task;
     }
 
     public void Complete(T value, Exception? failure)
     {
-        TaskCompletionSource<T>? waiters;
-        lock (this)
+        _value = value;
+        _failure = failure;
+        if (Interlocked.Exchange(ref _state, Done) is TaskCompletionSource<T> waiters)
         {
-            _value = value;
-            _failure = failure;
-            _done = true;
-            waiters = _waiters;
-        }
-        if (waiters is not null)
-        {
-            Settle(waiters);
+            Settle(waiters); // the exchange publishes the outcome written before it
         }
     }
-
     private void Settle(TaskCompletionSource<T> task)
     {
         switch (_failure)

@@ -2,9 +2,15 @@ namespace ResultCache;
 
 /// <summary>
 /// One method's flights in progress, by store and key. Each flight is its own node, so starting one allocates the
-/// flight alone. Finding one takes no lock; adding, replacing and removing lock one stripe of the keys. Flights are
-/// few at any moment (one per key being computed), so the buckets are fixed.
+/// flight alone. Flights are few at any moment (one per key being computed), so the buckets are fixed and a bucket
+/// mostly holds one flight or none: finding takes no lock, and adding a flight or removing the only one of its bucket
+/// is one compare-and-swap of the bucket. Replacing a flight, or removing one from a longer chain, locks a stripe.
 /// </summary>
+/// <remarks>
+/// Why that is safe: only those compare-and-swaps change a bucket's first link, and only locked removals and
+/// replacements change a flight's own link, which they never do to a flight whose link is empty. So a chain of one
+/// flight can only change at the bucket, where the swap sees it.
+/// </remarks>
 internal sealed class FlightTable<T>
 {
     private const int Buckets = 256;
@@ -31,15 +37,7 @@ internal sealed class FlightTable<T>
     }
 
     /// <summary>The flight of <paramref name="key"/> on <paramref name="store"/>, or null.</summary>
-    public Flight<T>? Find(CacheStore store, UInt128 key)
-    {
-        Flight<T>? flight = Volatile.Read(ref _buckets[Bucket(key)]);
-        while (flight is not null && (flight.Key != key || !ReferenceEquals(flight.Store, store)))
-        {
-            flight = Volatile.Read(ref flight.Next);
-        }
-        return flight;
-    }
+    public Flight<T>? Find(CacheStore store, UInt128 key) => Find(Volatile.Read(ref _buckets[Bucket(key)]), store, key);
 
     /// <summary>
     /// Puts <paramref name="flight"/> in the place of <paramref name="expected"/> (null: where there is none). False if
@@ -47,52 +45,99 @@ internal sealed class FlightTable<T>
     /// </summary>
     public bool TryPut(Flight<T> flight, Flight<T>? expected)
     {
+        ref Flight<T>? bucket = ref _buckets[Bucket(flight.Key)];
+        if (expected is null)
+        {
+            while (true)
+            {
+                Flight<T>? first = Volatile.Read(ref bucket);
+                if (Find(first, flight.Store, flight.Key) is not null)
+                {
+                    return false;
+                }
+                flight.Next = first;
+                if (Interlocked.CompareExchange(ref bucket, flight, first) == first)
+                {
+                    return true;
+                }
+            }
+        }
         lock (_locks[Bucket(flight.Key) & (Stripes - 1)])
         {
-            ref Flight<T>? link = ref Link(flight.Store, flight.Key);
-            if (link != expected)
+            while (true)
             {
-                return false;
+                Flight<T>? first = Volatile.Read(ref bucket);
+                if (first == expected)
+                {
+                    flight.Next = expected.Next;
+                    if (Interlocked.CompareExchange(ref bucket, flight, first) == first)
+                    {
+                        return true;
+                    }
+                    continue; // a flight was added in front meanwhile
+                }
+                Flight<T>? before = Before(first, expected);
+                if (before is null)
+                {
+                    return false; // replaced or finished already
+                }
+                flight.Next = expected.Next;
+                Volatile.Write(ref before.Next, flight);
+                return true;
             }
-            flight.Next = link is null ? Volatile.Read(ref _buckets[Bucket(flight.Key)]) : link.Next;
-            if (link is null)
-            {
-                Volatile.Write(ref _buckets[Bucket(flight.Key)], flight);
-            }
-            else
-            {
-                Volatile.Write(ref link, flight);
-            }
-            return true;
         }
     }
 
     /// <summary>Takes out this very flight, if it is still in.</summary>
     public void Remove(Flight<T> flight)
     {
+        ref Flight<T>? bucket = ref _buckets[Bucket(flight.Key)];
+        if (flight.Next is null && Interlocked.CompareExchange(ref bucket, null, flight) == flight)
+        {
+            return; // it was the bucket's only flight
+        }
         lock (_locks[Bucket(flight.Key) & (Stripes - 1)])
         {
-            ref Flight<T>? link = ref _buckets[Bucket(flight.Key)];
-            while (link is not null && link != flight)
+            while (true)
             {
-                link = ref link.Next;
-            }
-            if (link is not null)
-            {
-                Volatile.Write(ref link, flight.Next); // the flight keeps its own link, so a reader standing on it walks on
+                Flight<T>? first = Volatile.Read(ref bucket);
+                if (first == flight)
+                {
+                    if (Interlocked.CompareExchange(ref bucket, flight.Next, first) == first)
+                    {
+                        return;
+                    }
+                    continue; // a flight was added in front meanwhile
+                }
+                if (Before(first, flight) is { } before)
+                {
+                    Volatile.Write(ref before.Next, flight.Next); // the flight keeps its own link, so a reader standing on it walks on
+                }
+                return;
             }
         }
     }
 
-    // Under the stripe's lock: the link that holds the key's flight, or the chain's end when there is none.
-    private ref Flight<T>? Link(CacheStore store, UInt128 key)
+    private static Flight<T>? Find(Flight<T>? flight, CacheStore store, UInt128 key)
     {
-        ref Flight<T>? link = ref _buckets[Bucket(key)];
-        while (link is not null && (link.Key != key || !ReferenceEquals(link.Store, store)))
+        while (flight is not null && (flight.Key != key || !ReferenceEquals(flight.Store, store)))
         {
-            link = ref link.Next;
+            flight = Volatile.Read(ref flight.Next);
         }
-        return ref link;
+        return flight;
+    }
+
+    // Under the stripe's lock: the flight whose link is `flight`, or null when `flight` is not in the chain after `first`.
+    private static Flight<T>? Before(Flight<T>? first, Flight<T> flight)
+    {
+        for (Flight<T>? before = first; before is not null; before = before.Next)
+        {
+            if (before.Next == flight)
+            {
+                return before;
+            }
+        }
+        return null;
     }
 
     private static int Bucket(UInt128 key) => (int)(ulong)key & (Buckets - 1);

@@ -14,20 +14,24 @@ namespace ResultCache;
 /// gets a second chance there (to the recent end of the window or of the protected list, or from probation to
 /// protected) instead of being evicted. The window's share adapts by hill climbing: after each sample of requests it
 /// grows or shrinks by a step, kept in the direction that raised the hit ratio, so a workload whose popular keys keep
-/// changing gets a larger window. Not thread-safe: used only by the thread that holds the table's policy lock.
+/// changing gets a larger window. The lists link the policy's own nodes by index, not the entries by reference: a
+/// reorder writes only the policy's array, so it costs no GC write barrier and never writes to memory that readers of
+/// the entries share. Not thread-safe: used only by the thread that holds the table's policy lock.
 /// </remarks>
 internal sealed class EvictionPolicy
 {
     private const double InitialStepShare = 0.0625;   // the first hill-climbing step: this share of the capacity
     private const double StepDecay = 0.98;             // each step after is this much of the one before
     private const double RestartThreshold = 0.05;      // a change in hit ratio this large restarts the steps at full size
+    private const int None = 0;                        // node 0 is never used: an index of 0 links to nothing
 
     private readonly long _capacity;
     private readonly Action<InProcessEntry> _evicted;
     private readonly FrequencySketch _sketch = new();
-    private readonly EntryList _window = new(Segment.Window);
-    private readonly EntryList _probation = new(Segment.Probation);
-    private readonly EntryList _protected = new(Segment.Protected);
+    private readonly SegmentList[] _lists = new SegmentList[4]; // by Segment; Segment.None's is unused
+    private Node[] _nodes = new Node[64];
+    private int _unused = 1;   // nodes from here on were never used
+    private int _free;         // the first freed node, chained through Next; None when there is none
     private long _windowCapacity;
     private long _protectedCapacity;
     private long _hitsInSample;
@@ -46,31 +50,45 @@ internal sealed class EvictionPolicy
     }
 
     /// <summary>The cost of every entry held.</summary>
-    public long Cost => _window.Cost + _probation.Cost + _protected.Cost;
+    public long Cost => _lists[(int)Segment.Window].Cost + _lists[(int)Segment.Probation].Cost + _lists[(int)Segment.Protected].Cost;
 
     /// <summary>How many entries are held.</summary>
-    public int Count => _window.Count + _probation.Count + _protected.Count;
+    public int Count => _lists[(int)Segment.Window].Count + _lists[(int)Segment.Probation].Count + _lists[(int)Segment.Protected].Count;
 
     /// <summary>Takes in a new entry (a miss that was just computed), then evicts down to the capacity.</summary>
     public void Add(InProcessEntry entry)
     {
         _sketch.EnsureCapacity(Count + 1);
         _sketch.Increment(entry.Key);
-        _window.AddLast(entry);
+        AddLast(Segment.Window, NewNode(entry));
         _missesInSample++;
         Climb();
         Evict(_capacity);
     }
 
     /// <summary>Takes an entry out (it was replaced, invalidated or found expired); the caller removes it from the table.</summary>
-    public void Remove(InProcessEntry entry) => ListOf(entry.Segment)?.Remove(entry);
+    public void Remove(InProcessEntry entry)
+    {
+        if (entry.PolicyNode != None)
+        {
+            Release(entry.PolicyNode);
+        }
+    }
 
     /// <summary>Forgets every entry; the frequencies stay.</summary>
     public void Clear()
     {
-        _window.Clear();
-        _probation.Clear();
-        _protected.Clear();
+        for (int node = 1; node < _unused; node++)
+        {
+            if (_nodes[node].Entry is { } entry)
+            {
+                entry.PolicyNode = None;
+            }
+        }
+        Array.Clear(_nodes);
+        Array.Clear(_lists);
+        _unused = 1;
+        _free = None;
     }
 
     /// <summary>Evicts until the entries cost at most <paramref name="target"/>, least valuable first.</summary>
@@ -78,23 +96,27 @@ internal sealed class EvictionPolicy
     {
         // The window's overflow moves to probation; the first entry moved is the first candidate. One hit since it
         // was queued earns an entry another turn in the window.
-        InProcessEntry? candidate = null;
-        for (int turns = _window.Count; _window.Cost > _windowCapacity && _window.First is { } oldest && turns-- > 0;)
+        ref SegmentList window = ref _lists[(int)Segment.Window];
+        int candidate = None;
+        for (int turns = window.Count; window.Cost > _windowCapacity && window.First is var oldest and not None && turns-- > 0;)
         {
-            _window.Remove(oldest);
+            Unlink(oldest);
             if (CountHits(oldest))
             {
-                _window.AddLast(oldest);
+                AddLast(Segment.Window, oldest);
                 continue;
             }
-            _probation.AddLast(oldest);
-            candidate ??= oldest;
+            AddLast(Segment.Probation, oldest);
+            if (candidate == None)
+            {
+                candidate = oldest;
+            }
         }
 
         for (int turns = 2 * Count; Cost > target && turns-- > 0;)
         {
-            InProcessEntry? victim = _probation.First ?? _protected.First ?? _window.First;
-            if (victim is null)
+            int victim = FirstOf(Segment.Probation, Segment.Protected, Segment.Window);
+            if (victim == None)
             {
                 return;
             }
@@ -103,31 +125,34 @@ internal sealed class EvictionPolicy
                 SecondChance(victim); // hit since it was queued: not a victim yet
                 continue;
             }
-            if (candidate is not null && victim != candidate && victim.Segment == Segment.Probation)
+            if (candidate != None && victim != candidate && _nodes[victim].Segment == Segment.Probation)
             {
                 if (CountHits(candidate))
                 {
-                    InProcessEntry? next = candidate.Next;
+                    int next = _nodes[candidate].Next;
                     SecondChance(candidate);
                     candidate = next;
                     continue;
                 }
-                if (_sketch.Frequency(candidate.Key) <= _sketch.Frequency(victim.Key))
+                if (_sketch.Frequency(_nodes[candidate].Entry!.Key) <= _sketch.Frequency(_nodes[victim].Entry!.Key))
                 {
                     victim = candidate; // the resident is asked for at least as often: the newcomer goes
                 }
             }
             if (victim == candidate)
             {
-                candidate = candidate.Next;
+                candidate = _nodes[candidate].Next;
             }
-            Drop(victim);
+            InProcessEntry dropped = _nodes[victim].Entry!;
+            Release(victim);
+            _evicted(dropped);
         }
     }
 
     // Counts an entry's hits since the policy last looked into the sketch and the climber's sample; true if it had any.
-    private bool CountHits(InProcessEntry entry)
+    private bool CountHits(int node)
     {
+        InProcessEntry entry = _nodes[node].Entry!;
         int hits = entry.Hits;
         if (hits == 0)
         {
@@ -141,27 +166,21 @@ internal sealed class EvictionPolicy
 
     // A hit entry moves to the recent end: probation and protected entries to protected (demoting its oldest if it
     // overflows), window entries within the window.
-    private void SecondChance(InProcessEntry entry)
+    private void SecondChance(int node)
     {
-        if (entry.Segment == Segment.Window)
+        if (_nodes[node].Segment == Segment.Window)
         {
-            _window.Remove(entry);
-            _window.AddLast(entry);
+            Unlink(node);
+            AddLast(Segment.Window, node);
             return;
         }
-        ListOf(entry.Segment)!.Remove(entry);
-        _protected.AddLast(entry);
-        for (int turns = _protected.Count; _protected.Cost > _protectedCapacity && _protected.First is { } oldest && turns-- > 0;)
+        Unlink(node);
+        AddLast(Segment.Protected, node);
+        ref SegmentList protectedList = ref _lists[(int)Segment.Protected];
+        for (int turns = protectedList.Count; protectedList.Cost > _protectedCapacity && protectedList.First is var oldest and not None && turns-- > 0;)
         {
-            _protected.Remove(oldest);
-            if (CountHits(oldest))
-            {
-                _protected.AddLast(oldest);
-            }
-            else
-            {
-                _probation.AddLast(oldest);
-            }
+            Unlink(oldest);
+            AddLast(CountHits(oldest) ? Segment.Protected : Segment.Probation, oldest);
         }
     }
 
@@ -192,85 +211,111 @@ internal sealed class EvictionPolicy
         _protectedCapacity = (_capacity - _windowCapacity) * 8 / 10;
     }
 
-    private void Drop(InProcessEntry entry)
+    private int FirstOf(Segment first, Segment second, Segment third) =>
+        _lists[(int)first].First is var node and not None ? node
+        : _lists[(int)second].First is var next and not None ? next
+        : _lists[(int)third].First;
+
+    // A node for an entry: a freed one if any, else the next never used, growing the array when it is full.
+    private int NewNode(InProcessEntry entry)
     {
-        ListOf(entry.Segment)!.Remove(entry);
-        _evicted(entry);
+        int node = _free;
+        if (node != None)
+        {
+            _free = _nodes[node].Next;
+        }
+        else
+        {
+            if (_unused == _nodes.Length)
+            {
+                Array.Resize(ref _nodes, _nodes.Length * 2);
+            }
+            node = _unused++;
+        }
+        _nodes[node] = new Node { Entry = entry };
+        entry.PolicyNode = node;
+        return node;
     }
 
-    private EntryList? ListOf(Segment segment) => segment switch
+    // Takes a node out of its list and frees it; its entry then belongs to no list.
+    private void Release(int node)
     {
-        Segment.Window => _window,
-        Segment.Probation => _probation,
-        Segment.Protected => _protected,
-        _ => null,
-    };
-
-    /// <summary>A doubly linked list of entries, oldest first, with their total cost.</summary>
-    private sealed class EntryList(Segment segment)
-    {
-        public InProcessEntry? First { get; private set; }
-
-        public long Cost { get; private set; }
-
-        public int Count { get; private set; }
-
-        private InProcessEntry? _last;
-
-        public void AddLast(InProcessEntry entry)
-        {
-            entry.Segment = segment;
-            entry.Previous = _last;
-            entry.Next = null;
-            if (_last is null)
-            {
-                First = entry;
-            }
-            else
-            {
-                _last.Next = entry;
-            }
-            _last = entry;
-            Cost += entry.Cost;
-            Count++;
-        }
-
-        public void Remove(InProcessEntry entry)
-        {
-            if (entry.Previous is null)
-            {
-                First = entry.Next;
-            }
-            else
-            {
-                entry.Previous.Next = entry.Next;
-            }
-            if (entry.Next is null)
-            {
-                _last = entry.Previous;
-            }
-            else
-            {
-                entry.Next.Previous = entry.Previous;
-            }
-            entry.Previous = entry.Next = null;
-            entry.Segment = Segment.None;
-            Cost -= entry.Cost;
-            Count--;
-        }
-
-        public void Clear()
-        {
-            for (InProcessEntry? entry = First; entry is not null;)
-            {
-                InProcessEntry? next = entry.Next;
-                entry.Previous = entry.Next = null;
-                entry.Segment = Segment.None;
-                entry = next;
-            }
-            First = _last = null;
-            Cost = 0;
-            Count = 0;
-        }
+        Unlink(node);
+        _nodes[node].Entry!.PolicyNode = None;
+        _nodes[node] = new Node { Next = _free };
+        _free = node;
     }
+
+    private void AddLast(Segment segment, int node)
+    {
+        ref SegmentList list = ref _lists[(int)segment];
+        ref Node added = ref _nodes[node];
+        added.Segment = segment;
+        added.Previous = list.Last;
+        added.Next = None;
+        if (list.Last == None)
+        {
+            list.First = node;
+        }
+        else
+        {
+            _nodes[list.Last].Next = node;
+        }
+        list.Last = node;
+        list.Cost += added.Entry!.Cost;
+        list.Count++;
+    }
+
+    private void Unlink(int node)
+    {
+        ref Node removed = ref _nodes[node];
+        ref SegmentList list = ref _lists[(int)removed.Segment];
+        if (removed.Previous == None)
+        {
+            list.First = removed.Next;
+        }
+        else
+        {
+            _nodes[removed.Previous].Next = removed.Next;
+        }
+        if (removed.Next == None)
+        {
+            list.Last = removed.Previous;
+        }
+        else
+        {
+            _nodes[removed.Next].Previous = removed.Previous;
+        }
+        removed.Previous = removed.Next = None;
+        removed.Segment = Segment.None;
+        list.Cost -= removed.Entry!.Cost;
+        list.Count--;
+    }
+
+    /// <summary>An entry's place in the lists: its neighbours by index, and the list it is in.</summary>
+    private struct Node
+    {
+        public InProcessEntry? Entry;
+        public int Previous;
+        public int Next;
+        public Segment Segment;
+    }
+
+    /// <summary>One list of nodes, oldest first, with the entries' total cost.</summary>
+    private struct SegmentList
+    {
+        public int First;
+        public int Last;
+        public long Cost;
+        public int Count;
+    }
+}
+
+/// <summary>The lists of the eviction policy.</summary>
+internal enum Segment : byte
+{
+    None,
+    Window,
+    Probation,
+    Protected,
 }

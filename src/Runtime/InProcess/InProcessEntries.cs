@@ -13,33 +13,29 @@ namespace ResultCache;
 /// <remarks>
 /// A hit is one probe of the <see cref="EntryTable"/> plus one byte in the entry (<see cref="InProcessEntry.Hits"/>),
 /// with no lock. A store or a removal changes the table at once under its key's lock, then queues the entry for the
-/// policy (admission, eviction, reordering): a writer that finds the queue short and the policy free applies it at
-/// once, else one drain on the thread pool does, so no writer waits for the policy or for another writer's work.
-/// While <see cref="MaxPendingWork"/> entries are queued, a new value is not kept (its caller still gets it): that
-/// bounds how far the table may run past its limits when writes outpace the policy.
+/// policy (admission, eviction, reordering) on its core's ring of the <see cref="PolicyBuffer"/>. A writer whose ring
+/// holds <see cref="DrainBatch"/> entries applies every ring, if no one else holds the policy; so no writer waits for
+/// the policy or for another writer's work, and the policy runs in batches. A new value that finds its ring full is
+/// returned to its caller but not kept: that bounds how far the table may run past its limits when writes outpace the
+/// policy. Removals are never dropped; one that finds its ring full waits in an overflow queue.
 /// </remarks>
 internal sealed class InProcessEntries
 {
-    /// <summary>How far the policy may fall behind the table before new values are not kept.</summary>
-    public const int MaxPendingWork = 4096;
-
-    // A writer applies the queue itself only while it is this short; longer, a drain on the thread pool does.
-    private const int InlineWork = 64;
+    /// <summary>A writer whose ring holds this many entries applies the queued work if the policy is free.</summary>
+    public const int DrainBatch = 16;
 
     private const long SweepIntervalMilliseconds = 1000;
 
     private readonly EntryTable _table;
     private readonly EvictionPolicy _policy;           // only under _policyLock
     private readonly object _policyLock = new();
-    private readonly ConcurrentQueue<InProcessEntry> _work = new(); // entries put in or taken out, for the policy
+    private readonly PolicyBuffer _buffer = new();      // entries put in or taken out, for the policy
+    private readonly ConcurrentQueue<InProcessEntry> _overflow = new(); // removals that found their ring full
     private readonly CacheClock _clock;
     private readonly MemoryTagVersions _tags;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
     private readonly InvalidationCounters _invalidations;
-    private int _pending;
-    private int _drainQueued;
-    private volatile bool _applying;
     private long _nextSweep;
 
     public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger, InvalidationCounters invalidations)
@@ -62,8 +58,18 @@ internal sealed class InProcessEntries
 
     public InProcessLimits Limits { get; }
 
-    /// <summary>How many entries are held, expired ones included until they are read, swept or evicted.</summary>
-    public int Count => _table.Count;
+    /// <summary>How many entries are held, expired ones included until they are read, swept or evicted; applies the queued work first.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_policyLock)
+            {
+                ApplyPending();
+            }
+            return _table.Count;
+        }
+    }
 
     /// <summary>The estimated bytes held: the slots taken times the slot size.</summary>
     public long EstimatedBytes
@@ -155,10 +161,6 @@ internal sealed class InProcessEntries
             }
             return;
         }
-        if (Volatile.Read(ref _pending) >= MaxPendingWork)
-        {
-            return; // the policy is behind: no writer waits for it, and the table stays near its limits
-        }
         long freshUntil = _clock.NowMilliseconds + (long)ttl.TotalMilliseconds;
         var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes));
         if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, out InProcessEntry? replaced))
@@ -169,7 +171,10 @@ internal sealed class InProcessEntries
         {
             Schedule(replaced);
         }
-        Schedule(entry);
+        if (!TrySchedule(entry))
+        {
+            _table.Remove(entry); // the policy is behind on this core: no writer waits for it, and the table stays near its limits
+        }
     }
 
     /// <summary>Drops a key's entry. Count the invalidation first (<see cref="InvalidationCounters.Entry"/>), so no store of an older read follows.</summary>
@@ -191,7 +196,7 @@ internal sealed class InProcessEntries
         {
             _table.Clear();
             _policy.Clear();
-            ApplyPending(); // every queued entry is out now: nothing to apply
+            ApplyPending(); // every queued entry is out now: each only leaves the policy
         }
     }
 
@@ -206,94 +211,75 @@ internal sealed class InProcessEntries
         }
     }
 
-    // Queues an entry that was put in or taken out for the policy. A short queue with the policy free is applied by
-    // this writer at once (so one thread's stores are in the policy when they return); otherwise one drain on the
-    // thread pool applies it, and keeps the policy's lists and sketch warm in one core's cache while writers go on.
-    private void Schedule(InProcessEntry entry)
+    // Queues a removal for the policy; never dropped, since the policy still counts the entry.
+    private void Schedule(InProcessEntry removed)
     {
-        _work.Enqueue(entry);
-        if (Interlocked.Increment(ref _pending) <= InlineWork && !_applying && Monitor.TryEnter(_policyLock))
+        if (!TrySchedule(removed))
         {
-            try
-            {
-                _applying = true;
-                ApplyPending(InlineWork);
-            }
-            finally
-            {
-                _applying = false;
-                Monitor.Exit(_policyLock);
-            }
-            if (_work.IsEmpty)
-            {
-                return;
-            }
-        }
-        ScheduleDrain();
-    }
-
-    private void ScheduleDrain()
-    {
-        if (Volatile.Read(ref _drainQueued) == 0 && Interlocked.CompareExchange(ref _drainQueued, 1, 0) == 0)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static entries => entries.Drain(), this, preferLocal: false);
+            _overflow.Enqueue(removed);
         }
     }
 
-    private void Drain()
+    // Queues an entry on its core's ring; a ring that reaches a batch, or is full, is applied if the policy is free.
+    private bool TrySchedule(InProcessEntry entry)
     {
-        lock (_policyLock)
+        int held = _buffer.TryAdd(entry);
+        if (held == 0)
         {
-            _applying = true;
+            TryApplyPending();
+            held = _buffer.TryAdd(entry);
+        }
+        else if (held >= DrainBatch)
+        {
+            TryApplyPending();
+        }
+        return held != 0;
+    }
+
+    private void TryApplyPending()
+    {
+        if (Monitor.TryEnter(_policyLock))
+        {
             try
             {
                 ApplyPending();
             }
             finally
             {
-                _applying = false;
+                Monitor.Exit(_policyLock);
             }
-        }
-        Volatile.Write(ref _drainQueued, 0);
-        if (!_work.IsEmpty)
-        {
-            ScheduleDrain(); // queued after the last look, by a writer that found a drain still queued
         }
     }
 
-    // Under the policy's lock, up to `limit` queued entries. An entry's own state says what to do: in the table and
-    // not in the policy, it was put in; out of the table and still in the policy, it was taken out; anything else was
-    // done already.
-    private void ApplyPending(int limit = int.MaxValue)
+    // Under the policy's lock, every queued entry. An entry's own state says what to do: in the table and not in the
+    // policy, it was put in; out of the table and still in the policy, it was taken out; anything else was done already.
+    private void ApplyPending()
     {
-        int applied = 0;
-        while (applied < limit && _work.TryDequeue(out InProcessEntry? entry))
+        while (_overflow.TryDequeue(out InProcessEntry? removed))
         {
-            if (++applied % InlineWork == 0)
-            {
-                Interlocked.Add(ref _pending, -InlineWork); // counted down as it goes: a long drain does not hold new values out
-            }
-            if (entry.Removed)
-            {
-                _policy.Remove(entry);
-                continue;
-            }
-            if (entry.Segment != Segment.None)
-            {
-                continue;
-            }
-            if (_policy.Cost + entry.Cost > Limits.MaxEntries && _clock.NowMilliseconds is long now && now >= _nextSweep)
-            {
-                SweepExpired(now);
-            }
-            if (!entry.Removed)
-            {
-                _policy.Add(entry);
-            }
+            Apply(removed);
         }
-        if (applied % InlineWork != 0)
+        _buffer.Drain(this, static (entries, entry) => entries.Apply(entry));
+    }
+
+    private void Apply(InProcessEntry entry)
+    {
+        if (entry.Removed)
         {
-            Interlocked.Add(ref _pending, -(applied % InlineWork));
+            _policy.Remove(entry);
+            return;
+        }
+        if (entry.PolicyNode != 0)
+        {
+            return;
+        }
+        if (_policy.Cost + entry.Cost > Limits.MaxEntries && _clock.NowMilliseconds is long now && now >= _nextSweep)
+        {
+            SweepExpired(now);
+        }
+        if (!entry.Removed)
+        {
+            _policy.Add(entry);
         }
     }
 

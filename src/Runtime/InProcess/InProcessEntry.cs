@@ -30,15 +30,11 @@ internal abstract class InProcessEntry(UInt128 key, long freshUntil, long expire
     /// <summary>Set when the entry leaves the table (under its bucket's lock); the policy then lets it go too.</summary>
     public volatile bool Removed;
 
-    /// <summary>The list of the policy it is in; <see cref="Segment.None"/> when in none.</summary>
-    public Segment Segment;
+    /// <summary>Its node in the <see cref="EvictionPolicy"/>'s lists; 0 while it is in none.</summary>
+    public int PolicyNode;
 
     /// <summary>Its share of the table's capacity, in slots (see <see cref="InProcessLimits"/>).</summary>
     public int Cost { get; } = cost;
-
-    public InProcessEntry? Previous { get; set; }
-
-    public InProcessEntry? Next { get; set; }
 }
 
 /// <summary>A value of type <typeparamref name="T"/>, stored under its tags' <see cref="Versions"/>.</summary>
@@ -48,13 +44,4 @@ internal sealed class InProcessEntry<T>(UInt128 key, T value, long freshUntil, l
     public readonly T Value = value;
 
     public readonly TagVersions Versions = versions;
-}
-
-/// <summary>The lists of the eviction policy (<see cref="EvictionPolicy"/>).</summary>
-internal enum Segment : byte
-{
-    None,
-    Window,
-    Probation,
-    Protected,
 }

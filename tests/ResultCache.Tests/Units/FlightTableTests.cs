@@ -55,4 +55,45 @@ public sealed class FlightTableTests
         Assert.All(sameBucket.Where((_, i) => i != 2), f => Assert.Same(f, flights.Find(_tenantA, f.Key)));
         Assert.Equal(4, flights.Count);
     }
+
+    [Fact]
+    public void Flights_added_and_removed_from_many_threads_in_a_few_buckets_are_each_found_while_in_and_gone_after()
+    {
+        // Eight threads each hold three flights of their own keys at once, in one bucket that two threads share, and finish them in
+        // another order, so chains form and the swaps on a bucket race the locked removals from its chain: no flight
+        // may be lost from the table or left in it.
+        var flights = new FlightTable<int>();
+        int wrong = 0;
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, thread =>
+        {
+            var held = new Flight<int>[3];
+            for (int round = 0; round < 10_000; round++)
+            {
+                for (int i = 0; i < held.Length; i++)
+                {
+                    UInt128 key = (UInt128)((((((thread * 10_000) + round) * held.Length) + i) * 256) + (thread % 4));
+                    held[i] = new Flight<int>(0, _tenantA, key);
+                    if (!flights.TryPut(held[i], expected: null))
+                    {
+                        Interlocked.Increment(ref wrong); // each key is this thread's alone: no other flight may hold it
+                    }
+                }
+                foreach (int i in round % 2 == 0 ? [1, 0, 2] : new[] { 2, 1, 0 })
+                {
+                    if (!ReferenceEquals(flights.Find(_tenantA, held[i].Key), held[i]))
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                    flights.Remove(held[i]);
+                    if (flights.Find(_tenantA, held[i].Key) is not null)
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                }
+            }
+        });
+
+        Assert.Equal(0, wrong);
+        Assert.Equal(0, flights.Count);
+    }
 }
