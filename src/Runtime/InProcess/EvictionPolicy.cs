@@ -232,7 +232,7 @@ internal sealed class EvictionPolicy
             }
             node = _unused++;
         }
-        _nodes[node] = new Node { Entry = entry };
+        _nodes[node].Entry = entry;
         entry.PolicyNode = node;
         return node;
     }
@@ -241,8 +241,10 @@ internal sealed class EvictionPolicy
     private void Release(int node)
     {
         Unlink(node);
-        _nodes[node].Entry!.PolicyNode = None;
-        _nodes[node] = new Node { Next = _free };
+        ref Node released = ref _nodes[node];
+        released.Entry!.PolicyNode = None;
+        released.Entry = null; // a null store needs no GC write barrier
+        released.Next = _free;
         _free = node;
     }
 

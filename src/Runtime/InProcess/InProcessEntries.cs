@@ -17,7 +17,9 @@ namespace ResultCache;
 /// holds <see cref="DrainBatch"/> entries applies every ring, if no one else holds the policy; so no writer waits for
 /// the policy or for another writer's work, and the policy runs in batches. A new value that finds its ring full is
 /// returned to its caller but not kept: that bounds how far the table may run past its limits when writes outpace the
-/// policy. Removals are never dropped; one that finds its ring full waits in an overflow queue.
+/// policy. Removals are never dropped; one that finds its ring full waits in an overflow queue. When writes stop, at
+/// most <see cref="DrainBatch"/> − 1 entries a core wait for the policy: they are held and read as any other, and
+/// <see cref="Count"/>, <see cref="EstimatedBytes"/> and the next batch apply them.
 /// </remarks>
 internal sealed class InProcessEntries
 {

@@ -228,8 +228,8 @@ public sealed class InProcessEntriesTests
         Assert.Equal(15, sketch.Frequency(7));
         Assert.Equal(0, sketch.Frequency(8));
 
-        // Ten samples per counter later, every count has been halved at least once.
-        for (int i = 0; i < 10 * sketch.Capacity; i++)
+        // Three samples per counter later, every count has been halved at least once.
+        for (int i = 0; i < 3 * sketch.Capacity; i++)
         {
             sketch.Increment(UInt128.MaxValue - (UInt128)(i % 1_000));
         }
