@@ -13,11 +13,11 @@ namespace ResultCache;
 /// (<see cref="RedisCacheStoreOptions.OutageCache"/>), still under single flight. A background probe reopens the gate.
 /// </summary>
 /// <remarks>
-/// The parts: <see cref="RedisConnection"/> (connect, gate, probe, health check, reset, replay), <see cref="EntryCodec"/>
-/// (payload framing), <see cref="RedisKeys"/> (key names), <see cref="EvictionChannel"/> (the local layer's coherence)
-/// and two in-process layers, the local layer and the outage layer. This type reads, writes and deletes entries,
-/// chooses the layer a call uses (it subscribes to the gate's changes), and holds the lease protocol of single flight
-/// across instances, which reads entries as it waits.
+/// The parts: <see cref="RedisConnection"/> (connect, gate, probe, health check, reset, replay), <see cref="RedisCommands"/>
+/// (every command's span, fault and outcome), <see cref="EntryCodec"/> (payload framing), <see cref="RedisKeys"/> (key
+/// names), <see cref="FleetLease"/> (single flight across instances), <see cref="EvictionChannel"/> (the local layer's
+/// coherence) and two in-process layers, the local layer and the outage layer. This type reads, writes and deletes
+/// entries, and chooses the layer a call uses (it subscribes to the gate's changes).
 /// </remarks>
 public sealed class RedisCacheStore : CacheStore, IDisposable
 {
@@ -30,8 +30,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly EvictionChannel? _evictions;  // with a local layer only
     private readonly TimeSpan? _localTtl;
     private readonly TimeSpan? _outageTtl;
-    private readonly TimeProvider _time;
-    private readonly TimeSpan _leaseTime;
+    private readonly RedisCommands _commands;
+    private readonly FleetLease _lease;
     private readonly TimeSpan _writeWait;
 
     /// <summary>Connects to Redis with a StackExchange.Redis connection string and the default settings.</summary>
@@ -51,8 +51,6 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _logger = options.Logger;
         _codec = new EntryCodec(options.TimeProvider, options.Logger, options.CompressAbove, options.MaxEntryBytes);
         _tagVersions = new RedisTagVersions(Keys, options.TagRetention, options.Logger);
-        _time = options.TimeProvider;
-        _leaseTime = options.LeaseTime;
         _writeWait = options.OperationTimeout + TimeSpan.FromSeconds(1);
         _localTtl = options.LocalCache?.Ttl;
         _outageTtl = options.OutageCache.Enabled ? options.OutageCache.Ttl : null;
@@ -71,6 +69,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         InProcess = _local;
         _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged);
+        _commands = new RedisCommands(_connection);
+        _lease = new FleetLease(_connection, _commands, Keys, options.LeaseTime, options.TimeProvider, options.Logger);
         // Last: the gate gauge reads Status from any thread (a metrics scrape), so the store must be whole when it is seen.
         CacheMetrics.Track(this, Keys.Prefix);
     }
@@ -138,7 +138,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         // Untagged (the hot path), the client's own task is awaited directly: a Redis hit adds no async level of its own.
         // The reply is read from the client's pooled lease, decoded in place, and the lease returned: no copy of a large value.
         StrongBox<TagVersions>? versions = key.Tags.Count == 0 ? null : new();
-        (RedisOutcome outcome, Lease<byte>? lease) = await RunAsync(connection, "get", method.Name, key.Hash,
+        (RedisOutcome outcome, Lease<byte>? lease) = await _commands.RunAsync(connection, "get", method.Name, key.Hash,
             (TagVersions: _tagVersions, RedisKey: Keys.Entry(method.KeyPrefix, key.Hash), key.Tags, Versions: versions),
             static (database, s, sync) => s.Versions is not null ? s.TagVersions.ReadWithEntryAsync(database, s.RedisKey, s.Tags, s.Versions)
                 : sync ? new ValueTask<Lease<byte>?>(database.StringGetLease(s.RedisKey))
@@ -196,7 +196,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                 local.Set(method, key, read.Local, value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, EntrySize.OfJson(jsonBytes));
             }
             string redisKey = Keys.Entry(method.KeyPrefix, key.Hash);
-            (RedisOutcome outcome, _) = await RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
+            (RedisOutcome outcome, _) = await _commands.RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
                 static (database, s, sync) => sync
                     ? new ValueTask<bool>(database.StringSet(s.redisKey, s.Payload, s.Expiry))
                     : new ValueTask<bool>(database.StringSetAsync(s.redisKey, s.Payload, s.Expiry)), sync).ConfigureAwait(false);
@@ -216,146 +216,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    // The lease is one key beside the entry, taken with SET NX PX and given back only by its holder's token: a single
-    // key per command, so it works on a cluster. Waiting is a bounded backoff of reads, not a subscription: nothing is
-    // kept per key between polls, a lost message cannot strand a waiter, and a waiting instance makes at most
-    // two round trips per poll (its in-process callers share its wait). Any Redis fault ends the wait: compute here.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal override async ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken)
-    {
-        string leaseKey = Keys.Lease(method.KeyPrefix, key.Hash);
-        string token = Guid.NewGuid().ToString("N");
-        long started = _time.GetTimestamp();
-        RedisValue holder = RedisValue.Null;
-        TimeSpan pause = FirstPoll;
-        bool cleared = false;
-        // Waited: this instance slept on another's lease at least once; a lease taken after that is a takeover.
-        for (bool waited = false; ; )
-        {
-            if (_connection.ForWrite is not { } connection)
-            {
-                return FleetClaim<T>.ComputeHere;
-            }
-            (RedisOutcome outcome, bool taken) = await RunAsync(connection, "lease", method.Name, key.Hash, (leaseKey, token, LeaseTime: _leaseTime),
-                static (database, s, sync) => sync
-                    ? new ValueTask<bool>(database.LockTake(s.leaseKey, s.token, s.LeaseTime))
-                    : new ValueTask<bool>(database.LockTakeAsync(s.leaseKey, s.token, s.LeaseTime)), sync).ConfigureAwait(false);
-            if (outcome != RedisOutcome.Done)
-            {
-                return FleetClaim<T>.ComputeHere;
-            }
-            if (taken)
-            {
-                // Another instance may have stored the value and given the lease back since this one's last read: one
-                // more read, so a lease taken just after a value was stored never computes it twice.
-                CacheLookup<T> stored = await ReadAsync(method, key, sync).ConfigureAwait(false);
-                if (stored.Found)
-                {
-                    await ReleaseAsync(method, FleetClaim<T>.Leader(leaseKey, token), sync).ConfigureAwait(false);
-                    CacheMetrics.Lease(method.Name, "follower");
-                    return FleetClaim<T>.FromAnotherInstance(stored.Value);
-                }
-                CacheMetrics.Lease(method.Name, waited ? "takeover" : "leader");
-                if (waited)
-                {
-                    RedisCacheLog.LeaseTakenOver(_logger, method.Name, _time.GetElapsedTime(started));
-                }
-                return FleetClaim<T>.Leader(leaseKey, token);
-            }
-            // Each holder gets the whole lease time: when another waiter took over, wait for that one afresh.
-            (outcome, RedisValue currentHolder) = await RunAsync(connection, "lease", method.Name, key.Hash, leaseKey,
-                static (database, k, sync) => sync ? new ValueTask<RedisValue>(database.LockQuery(k)) : new ValueTask<RedisValue>(database.LockQueryAsync(k)), sync).ConfigureAwait(false);
-            if (outcome == RedisOutcome.Unreachable)
-            {
-                return FleetClaim<T>.ComputeHere;
-            }
-            if (outcome == RedisOutcome.Refused || !IsToken(currentHolder))
-            {
-                // Another Redis type, or a value no instance wrote: no holder will ever give it back, so it goes, once.
-                if (cleared || !await DeleteForeignLeaseAsync(connection, method.Name, leaseKey, RedisValue.Null, sync).ConfigureAwait(false))
-                {
-                    return FleetClaim<T>.ComputeHere;
-                }
-                cleared = true;
-                continue;
-            }
-            if (currentHolder != holder)
-            {
-                (holder, started) = (currentHolder, _time.GetTimestamp());
-            }
-            TimeSpan waitedSoFar = _time.GetElapsedTime(started);
-            if (waitedSoFar >= _leaseTime)
-            {
-                CacheMetrics.Lease(method.Name, "takeover");
-                RedisCacheLog.LeaseWaitEnded(_logger, method.Name, waitedSoFar);
-                // Every lease is set with an expiry: one without has no holder to give it back, and would stall every miss
-                // of this key. It goes by its token, so a lease taken by another instance meanwhile stays.
-                (outcome, TimeSpan? expiry) = await RunAsync(connection, "lease", method.Name, key.Hash, leaseKey,
-                    static (database, k, sync) => sync ? new ValueTask<TimeSpan?>(database.KeyTimeToLive(k)) : new ValueTask<TimeSpan?>(database.KeyTimeToLiveAsync(k)), sync)
-                    .ConfigureAwait(false);
-                if (outcome == RedisOutcome.Done && expiry is null)
-                {
-                    await DeleteForeignLeaseAsync(connection, method.Name, leaseKey, holder, sync).ConfigureAwait(false);
-                }
-                return FleetClaim<T>.ComputeHere; // the holder is alive but slower than the lease: stop waiting
-            }
-            if (sync)
-            {
-                Task.Delay(pause, _time, cancellationToken).GetAwaiter().GetResult();
-            }
-            else
-            {
-                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
-            }
-            waited = true;
-            pause = pause * 2 < LastPoll ? pause * 2 : LastPoll;
-            // The holder stores the value, then gives the lease back: the value is looked for before the lease.
-            CacheLookup<T> read = await ReadAsync(method, key, sync).ConfigureAwait(false);
-            if (read.Found)
-            {
-                CacheMetrics.Lease(method.Name, "follower");
-                return FleetClaim<T>.FromAnotherInstance(read.Value);
-            }
-            if (!read.ReachedRedis)
-            {
-                return FleetClaim<T>.ComputeHere;
-            }
-        }
-    }
+    internal override ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken) =>
+        _lease.ClaimAsync(this, method, key, sync, cancellationToken);
 
-    internal override async ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync)
-    {
-        if (_connection.ForWrite is { } connection)
-        {
-            // One script on one key: deleted only while it still holds this holder's token, so a lease that expired and
-            // was taken over is never given back by its old holder.
-            await RunAsync(connection, "release", method.Name, default, (LeaseKey: (RedisKey)claim.LeaseKey!, Token: (RedisValue)claim.Token!),
-                static (database, s, sync) => sync
-                    ? new ValueTask<RedisResult>(database.ScriptEvaluate(ReleaseScript, [s.LeaseKey], [s.Token]))
-                    : new ValueTask<RedisResult>(database.ScriptEvaluateAsync(ReleaseScript, [s.LeaseKey], [s.Token])), sync).ConfigureAwait(false);
-        }
-    }
-
-    // Deletes a lease key that is not a lease: by its token (the release script) when it holds one, else with a plain
-    // DEL, which removes a key of any Redis type. Returns whether Redis answered.
-    private async ValueTask<bool> DeleteForeignLeaseAsync(IConnectionMultiplexer connection, string method, string leaseKey, RedisValue token, bool sync)
-    {
-        RedisCacheLog.ForeignLease(_logger, leaseKey);
-        if (token.IsNull)
-        {
-            return (await RunAsync(connection, "lease", method, default, leaseKey,
-                static (database, k, sync) => sync ? new ValueTask<bool>(database.KeyDelete(k)) : new ValueTask<bool>(database.KeyDeleteAsync(k)), sync)
-                .ConfigureAwait(false)).Outcome == RedisOutcome.Done;
-        }
-        return (await RunAsync(connection, "lease", method, default, (LeaseKey: (RedisKey)leaseKey, Token: token),
-            static (database, s, sync) => sync
-                ? new ValueTask<RedisResult>(database.ScriptEvaluate(ReleaseScript, [s.LeaseKey], [s.Token]))
-                : new ValueTask<RedisResult>(database.ScriptEvaluateAsync(ReleaseScript, [s.LeaseKey], [s.Token])), sync).ConfigureAwait(false)).Outcome == RedisOutcome.Done;
-    }
-
-    // Tokens are a Guid's 32 hex digits; no holder at all (the lease was just given back) is not foreign either.
-    private static bool IsToken(RedisValue holder) =>
-        holder.IsNull || (holder.ToString() is { Length: 32 } text && text.AsSpan().IndexOfAnyExcept("0123456789abcdef") < 0);
+    internal override ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync) => _lease.ReleaseAsync(method, claim, sync);
 
     // In process before and after the DEL: a read of Redis that overlapped the DEL is never kept, and a write that
     // began before it is waited for and deleted again, so once this returns no caller here gets the old value.
@@ -416,7 +280,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private async ValueTask DeleteAsync(string redisKey, bool sync)
     {
         IConnectionMultiplexer? connection = _connection.ForWrite;
-        RedisOutcome outcome = connection is null ? RedisOutcome.Unreachable : (await RunAsync(connection, "invalidate", null, default, redisKey,
+        RedisOutcome outcome = connection is null ? RedisOutcome.Unreachable : (await _commands.RunAsync(connection, "invalidate", null, default, redisKey,
             static (database, k, sync) => sync ? new ValueTask<bool>(database.KeyDelete(k)) : new ValueTask<bool>(database.KeyDeleteAsync(k)), sync).ConfigureAwait(false)).Outcome;
         if (outcome == RedisOutcome.Unreachable)
         {
@@ -425,29 +289,6 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         else if (outcome == RedisOutcome.Done)
         {
             _evictions?.Announce(connection!, redisKey);
-        }
-    }
-
-    // One wrapper for every Redis command: its span, the classification of a fault, and the outcome to the connection.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(RedisOutcome Outcome, TResult Value)> RunAsync<TState, TResult>(IConnectionMultiplexer connection, string operation,
-        string? method, UInt128 key, TState state, Func<IDatabase, TState, bool, ValueTask<TResult>> command, bool sync)
-    {
-        using Activity? activity = CacheActivities.Start(operation, method);
-        try
-        {
-            TResult value = await command(connection.GetDatabase(), state, sync).ConfigureAwait(false);
-            if (activity is not null && operation == "get")
-            {
-                activity.SetTag("cache.hit", value is not null); // a read's span says whether it found an entry
-            }
-            _connection.Succeeded();
-            return (RedisOutcome.Done, value);
-        }
-        catch (Exception ex)
-        {
-            CacheActivities.Fail(activity, ex);
-            return (_connection.Failed(connection, ex, method ?? "(" + operation + ")", key), default!);
         }
     }
 
@@ -476,10 +317,4 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
-
-    // The backoff of a waiting instance: quick at first (a short ...Core), then no more than five reads a second.
-    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan LastPoll = TimeSpan.FromMilliseconds(200);
 }
