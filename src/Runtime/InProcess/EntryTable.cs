@@ -58,7 +58,7 @@ internal sealed class EntryTable
     {
         InProcessEntry?[] buckets = Volatile.Read(ref _buckets);
         InProcessEntry? entry = Volatile.Read(ref buckets[(int)(ulong)key & (buckets.Length - 1)]);
-        while (entry is not null && entry.Key != key)
+        while (entry is not null && !entry.Is(key))
         {
             entry = Volatile.Read(ref entry.NextInBucket);
         }
@@ -161,7 +161,7 @@ internal sealed class EntryTable
     private ref InProcessEntry? LinkOf(UInt128 key)
     {
         ref InProcessEntry? link = ref _buckets[Bucket(key)];
-        while (link is not null && link.Key != key)
+        while (link is not null && !link.Is(key))
         {
             link = ref link.NextInBucket;
         }
