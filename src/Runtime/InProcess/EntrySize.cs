@@ -28,6 +28,13 @@ internal sealed class EntrySize : IBufferWriter<byte>
 
     private EntrySize() => _writer = new Utf8JsonWriter(this, new JsonWriterOptions { SkipValidation = true });
 
+    /// <summary>
+    /// The size to keep <paramref name="value"/> under: a number, <see cref="bool"/>, <see cref="char"/>,
+    /// <see cref="Guid"/>, date or time (nullable or not) weighs as the longest JSON of its type, with no serializing
+    /// on a miss; anything else is estimated from its JSON.
+    /// </summary>
+    public static long Of<T>(T value, JsonTypeInfo<T> json) => LongestJson<T>.Bytes is int longest ? OfJson(longest) : Estimate(value, json);
+
     /// <summary>The estimated size of <paramref name="value"/> in bytes; if it cannot be serialized, the overhead alone.</summary>
     public static long Estimate<T>(T value, JsonTypeInfo<T> json)
     {
@@ -48,6 +55,21 @@ internal sealed class EntrySize : IBufferWriter<byte>
         {
             meter.ReturnRented();
         }
+    }
+
+    // The longest JSON the serializer writes for a value of T by default (a minus sign, every digit, quotes); null when
+    // unbounded. Checked once per type.
+    private static class LongestJson<T>
+    {
+        public static readonly int? Bytes = Of(Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T));
+
+        private static int? Of(Type type) =>
+            type == typeof(bool) ? 5 : type == typeof(byte) ? 3 : type == typeof(sbyte) ? 4 : type == typeof(short) ? 6
+            : type == typeof(ushort) ? 5 : type == typeof(int) ? 11 : type == typeof(uint) ? 10 : type == typeof(long) ? 20
+            : type == typeof(ulong) ? 20 : type == typeof(float) ? 16 : type == typeof(double) ? 24 : type == typeof(decimal) ? 31
+            : type == typeof(char) ? 8 : type == typeof(Guid) ? 38 : type == typeof(DateTime) ? 35 : type == typeof(DateTimeOffset) ? 35
+            : type == typeof(TimeSpan) ? 28 : type == typeof(DateOnly) ? 12 : type == typeof(TimeOnly) ? 18
+            : null;
     }
 
     /// <summary>The estimate for a result whose JSON is <paramref name="jsonBytes"/> long.</summary>

@@ -49,7 +49,7 @@ public sealed class MemoryCacheStore : CacheStore
     // Kept unless the key was invalidated after its read: a ...Core that began before an invalidation never fills it.
     internal override ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
     {
-        _entries.Set(method, key, read.Local, value, method.NextTtl(), method.FailSafe, EntrySize.Estimate(value, method.Json));
+        _entries.Set(method, key, read.Local, value, method.NextTtl(), method.FailSafe, EntrySize.Of(value, method.Json));
         return ValueTask.CompletedTask;
     }
 

@@ -218,6 +218,15 @@ public sealed class InProcessEntriesTests
     }
 
     [Fact]
+    public void A_number_weighs_as_the_longest_json_of_its_type_and_anything_else_as_its_own_json()
+    {
+        // 1234 is 4 bytes of JSON; an int is weighed as its longest (-2147483648, 11) without being serialized.
+        Assert.Equal(EntrySize.Overhead + (2 * 11), EntrySize.Of(1234, TestJson.Default.Int32));
+        Assert.Equal(EntrySize.Overhead + (2 * 20), EntrySize.Of(long.MinValue, TestJson.Default.Int64));
+        Assert.Equal(EntrySize.Estimate(new string('x', 500), TestJson.Default.String), EntrySize.Of(new string('x', 500), TestJson.Default.String));
+    }
+
+    [Fact]
     public void The_frequency_sketch_saturates_and_ages()
     {
         var sketch = new FrequencySketch();

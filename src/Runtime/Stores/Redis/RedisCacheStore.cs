@@ -167,7 +167,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             // Not while a probe is in flight: a success drops these entries before the gate opens, and one kept after that would outlive the outage.
             if (_outage is { } outage && _connection.Status == RedisStatus.Unavailable)
             {
-                outage.Set(method, key, read.Local, value, Shorter(method.NextTtl(), _outageTtl!.Value), method.FailSafe, EntrySize.Estimate(value, method.Json));
+                outage.Set(method, key, read.Local, value, Shorter(method.NextTtl(), _outageTtl!.Value), method.FailSafe, EntrySize.Of(value, method.Json));
             }
             return;
         }
