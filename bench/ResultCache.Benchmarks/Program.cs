@@ -6,11 +6,17 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Full run:  dotnet run -c Release --project bench/ResultCache.Benchmarks -- --filter '*'
 // Short run: add --quick (in-process, few iterations: minutes instead of an hour; ratios are rougher).
 // Hit ratios: --hit-ratio (a plain replay of fixed traces, not BenchmarkDotNet).
-// Throughput on many cores: --throughput [--threads 1,2,4,8,16] (Throughput/ThroughputRun.cs).
+// Throughput on many cores: --throughput [--threads 1,2,4,8,16] (Throughput/ThroughputRun.cs); --machine-probe first
+// says what the machine gives a second thread at all (Throughput/MachineProbe.cs).
 // Large values: --large-values (per-call p50/p99 and MEMORY USAGE per entry, not BenchmarkDotNet).
 if (args.Contains("--hit-ratio"))
 {
     ResultCache.Benchmarks.HitRatio.HitRatioRun.Run();
+    return;
+}
+if (args.Contains("--machine-probe"))
+{
+    ResultCache.Benchmarks.Throughput.MachineProbe.Run();
     return;
 }
 // Throughput: calls per second from many threads, per workload and thread count (a plain harness, not BenchmarkDotNet).
