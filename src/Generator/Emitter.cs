@@ -132,16 +132,16 @@ namespace ResultCache.Generator
         {
             bool isAsync = method.Shape != ReturnShape.Sync;
             List<ParameterModel> keyed = KeyParameters(method).ToList();
-            var parameters = keyed.Select(p => p.Modifier + p.Type + " " + Identifier(p.Name)).ToList();
+            var parameters = keyed.Select(Parameter).ToList();
             string token = Identifier(method.CancellationTokenParameter ?? "cancellationToken");
             // A params array must stay last, so a companion that keeps one takes no token after it.
-            bool takesToken = isAsync && !(keyed.Count > 0 && keyed[keyed.Count - 1].Modifier == "params ");
+            bool takesToken = isAsync && !(keyed.Count > 0 && keyed[keyed.Count - 1].Kind == ParameterKind.Params);
             if (takesToken)
             {
                 parameters.Add("global::System.Threading.CancellationToken " + token + " = default");
             }
 
-            string modifiers = string.Concat(new[] { method.Accessibility, method.IsStatic ? "static" : string.Empty }.Where(m => m.Length > 0).Select(m => m + " "));
+            string modifiers = Words(Accessibility(method.Accessibility), method.InvalidatorHidesInherited ? "new" : null, method.IsStatic ? "static" : null);
             writer.Line("/// <summary>Removes the cached result of <c>" + method.Name + "</c> for these arguments; the next call runs <c>" + method.Name + "Core</c>.</summary>");
             writer.Line(s_generatedCode);
             writer.OpenBlock(modifiers +
@@ -238,10 +238,43 @@ namespace ResultCache.Generator
         }
 
         private static string Declaration(CachedMethodModel method) =>
-            method.Modifiers + " " + method.ReturnType + " " + method.Name +
+            Words(Accessibility(method.Accessibility), Has(method, MethodModifiers.New, "new"), method.IsStatic ? "static" : null,
+                Has(method, MethodModifiers.Virtual, "virtual"), Has(method, MethodModifiers.Override, "override"), Has(method, MethodModifiers.Sealed, "sealed"),
+                Has(method, MethodModifiers.Unsafe, "unsafe"), Has(method, MethodModifiers.ReadOnly, "readonly"), "partial") +
+            (method.RefReturn switch { RefReturn.Ref => "ref ", RefReturn.RefReadOnly => "ref readonly ", _ => string.Empty }) +
+            method.ReturnType + " " + method.Name +
             TypeParameterList(method.TypeParameters.Select(t => t.Name)) + "(" +
-            string.Join(", ", method.Parameters.Select(p => p.Modifier + p.Type + " " + Identifier(p.Name))) + ")" +
+            string.Join(", ", method.Parameters.Select(Parameter)) + ")" +
             string.Concat(method.TypeParameters.Where(t => t.Constraints.Count > 0).Select(t => " where " + t.Name + " : " + string.Join(", ", t.Constraints)));
+
+        private static string Parameter(ParameterModel parameter) => Modifier(parameter.Kind) + parameter.Type + " " + Identifier(parameter.Name);
+
+        /// <summary>The keyword a parameter of this kind is declared with, and a space; empty for a plain value.</summary>
+        public static string Modifier(ParameterKind kind) => kind switch
+        {
+            ParameterKind.Params => "params ",
+            ParameterKind.Ref => "ref ",
+            ParameterKind.Out => "out ",
+            ParameterKind.In => "in ",
+            ParameterKind.RefReadOnly => "ref readonly ",
+            _ => string.Empty,
+        };
+
+        private static string? Accessibility(DeclaredAccessibility accessibility) => accessibility switch
+        {
+            DeclaredAccessibility.Public => "public",
+            DeclaredAccessibility.Internal => "internal",
+            DeclaredAccessibility.Protected => "protected",
+            DeclaredAccessibility.Private => "private",
+            DeclaredAccessibility.ProtectedInternal => "protected internal",
+            DeclaredAccessibility.PrivateProtected => "private protected",
+            _ => null,
+        };
+
+        private static string? Has(CachedMethodModel method, MethodModifiers modifier, string keyword) => (method.Modifiers & modifier) != 0 ? keyword : null;
+
+        // The words present, each followed by a space.
+        private static string Words(params string?[] words) => string.Concat(words.Where(w => w is not null).Select(w => w + " "));
 
         private static string TypeParameterList(IEnumerable<string> names)
         {

@@ -13,19 +13,19 @@ namespace ResultCache.Generator
         {
             Location? location = parameter.Locations.FirstOrDefault();
             string type = parameter.Type.ToDisplayString(s_typeFormat);
-            string modifier = parameter.IsParams ? "params " : parameter.RefKind switch
+            ParameterKind kind = parameter.IsParams ? ParameterKind.Params : parameter.RefKind switch
             {
-                RefKind.Ref => "ref ",
-                RefKind.Out => "out ",
-                RefKind.In => "in ",
-                RefKind.RefReadOnlyParameter => "ref readonly ",
-                _ => string.Empty,
+                RefKind.Ref => ParameterKind.Ref,
+                RefKind.Out => ParameterKind.Out,
+                RefKind.In => ParameterKind.In,
+                RefKind.RefReadOnlyParameter => ParameterKind.RefReadOnly,
+                _ => ParameterKind.Value,
             };
             ParameterModel Model(KeyEncoding encoding, bool isCollection = false) =>
-                new(parameter.Name, type, modifier, encoding, isCollection,
+                new(parameter.Name, type, kind, encoding, isCollection,
                     encoding is KeyEncoding.Value or KeyEncoding.Enum && !isCollection ? known.Scalars.KeyBytes(parameter.Type) : 0);
 
-            string? refusal = parameter.RefKind != RefKind.None ? "'" + modifier.Trim() + "'"
+            string? refusal = parameter.RefKind != RefKind.None ? "'" + Emitter.Modifier(kind).Trim() + "'"
                 : parameter.Type is IPointerTypeSymbol or IFunctionPointerTypeSymbol ? "a pointer"
                 : parameter.Type.IsRefLikeType ? "a ref struct"
                 : null;

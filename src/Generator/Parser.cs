@@ -124,11 +124,12 @@ namespace ResultCache.Generator
             var model = new CachedMethodModel(
                 Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
                 ContainingTypes: ContainingTypeChain(type).Select(ContainingType).ToEquatableArray(),
-                Modifiers: string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
-                Accessibility: string.Join(" ", syntax.Modifiers.Select(m => m.Text).Where(m => m is "public" or "internal" or "protected" or "private")),
+                Accessibility: AccessibilityOf(syntax.Modifiers),
+                Modifiers: ModifiersOf(syntax.Modifiers),
                 Name: method.Name,
                 TypeParameters: method.TypeParameters.Select(TypeParameter).ToEquatableArray(),
-                ReturnType: (method.ReturnsByRefReadonly ? "ref readonly " : method.ReturnsByRef ? "ref " : string.Empty) + method.ReturnType.ToDisplayString(s_typeFormat),
+                RefReturn: method.ReturnsByRefReadonly ? RefReturn.RefReadOnly : method.ReturnsByRef ? RefReturn.Ref : RefReturn.None,
+                ReturnType: method.ReturnType.ToDisplayString(s_typeFormat),
                 Shape: shape,
                 ResultType: result?.ToDisplayString(s_typeFormat) ?? "object",
                 IsStatic: method.IsStatic,
@@ -148,10 +149,43 @@ namespace ResultCache.Generator
                 ReceiverInKey: !method.IsStatic && KnownTypes.Implements(type, known.CacheKeyInterface),
                 Tags: tags.ToEquatableArray(),
                 EmitInvalidator: emitInvalidator,
+                InvalidatorHidesInherited: emitInvalidator && InvalidatorInherited(method, parameters, known),
                 HasError: error is not null,
                 ErrorId: error?.Id ?? string.Empty,
                 HintName: HintName(method, overloadId));
             return (model, json);
+        }
+
+        // As written, not as the symbol reports it: an implementation repeats exactly the declaration's accessibility.
+        private static DeclaredAccessibility AccessibilityOf(SyntaxTokenList modifiers)
+        {
+            bool has(SyntaxKind kind) => modifiers.Any(kind);
+            return has(SyntaxKind.PublicKeyword) ? DeclaredAccessibility.Public
+                : has(SyntaxKind.ProtectedKeyword) && has(SyntaxKind.InternalKeyword) ? DeclaredAccessibility.ProtectedInternal
+                : has(SyntaxKind.PrivateKeyword) && has(SyntaxKind.ProtectedKeyword) ? DeclaredAccessibility.PrivateProtected
+                : has(SyntaxKind.InternalKeyword) ? DeclaredAccessibility.Internal
+                : has(SyntaxKind.ProtectedKeyword) ? DeclaredAccessibility.Protected
+                : has(SyntaxKind.PrivateKeyword) ? DeclaredAccessibility.Private
+                : DeclaredAccessibility.Unwritten;
+        }
+
+        private static MethodModifiers ModifiersOf(SyntaxTokenList modifiers)
+        {
+            MethodModifiers found = MethodModifiers.None;
+            foreach (SyntaxToken modifier in modifiers)
+            {
+                found |= modifier.Kind() switch
+                {
+                    SyntaxKind.NewKeyword => MethodModifiers.New,
+                    SyntaxKind.VirtualKeyword => MethodModifiers.Virtual,
+                    SyntaxKind.OverrideKeyword => MethodModifiers.Override,
+                    SyntaxKind.SealedKeyword => MethodModifiers.Sealed,
+                    SyntaxKind.UnsafeKeyword => MethodModifiers.Unsafe,
+                    SyntaxKind.ReadOnlyKeyword => MethodModifiers.ReadOnly,
+                    _ => MethodModifiers.None,
+                };
+            }
+            return found;
         }
 
         // The companion takes the key parameters; it is left out when the user already declared a method with its
@@ -169,6 +203,27 @@ namespace ResultCache.Generator
                 diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidatorConflict, location, name, method.Name));
             }
             return taken;
+        }
+
+        // A base type already has the companion: one of its own with these key parameters, or the one generated for a
+        // cached method this one overrides or hides. The new companion then says 'new', so the build has no CS0108.
+        private static bool InvalidatorInherited(IMethodSymbol method, List<ParameterModel> parameters, KnownTypes known)
+        {
+            string name = "Invalidate" + method.Name;
+            var keyed = method.Parameters.Where((_, i) => parameters[i].Encoding != KeyEncoding.Ignored).Select(p => p.Type).ToList();
+            bool SameParameters(IMethodSymbol candidate, IEnumerable<ITypeSymbol> types) =>
+                candidate.Parameters.Where(p => !KnownTypes.Is(p.Type, known.CancellationToken)).Select(p => p.Type).SequenceEqual(types, SymbolEqualityComparer.Default);
+            for (INamedTypeSymbol? type = method.ContainingType.BaseType; type is not null; type = type.BaseType)
+            {
+                if (type.GetMembers(name).OfType<IMethodSymbol>().Any(m => SameParameters(m, keyed)) ||
+                    type.GetMembers(method.Name).OfType<IMethodSymbol>().Any(m =>
+                        SameParameters(m, method.Parameters.Where(p => !KnownTypes.Is(p.Type, known.CancellationToken)).Select(p => p.Type)) &&
+                        m.GetAttributes().Any(a => KnownTypes.Is(a, known.CacheResultAttribute))))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static int IntOption(AttributeData attribute, string name, int min, int max, string fix, IMethodSymbol method, List<Diagnostic> diagnostics, CancellationToken cancellationToken)

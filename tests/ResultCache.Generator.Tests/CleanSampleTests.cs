@@ -72,15 +72,43 @@ public sealed class CleanSampleTests
             [CacheResult(30)] public partial string Render(DateOnly day);
             private string RenderCore(DateOnly day) => Name;
         }
+
+        // Every modifier a declaration may carry is repeated by its implementation.
+        public partial class Pricing
+        {
+            [CacheResult(30)] public virtual partial int Base(int id);
+            [CacheResult(30)] protected internal virtual partial int Wide(int id);
+            public int Plain(int id) => id;
+            private int BaseCore(int id) => id;
+            private int WideCore(int id) => id;
+        }
+
+        public partial class RegionalPricing : Pricing
+        {
+            [CacheResult(30)] public sealed override partial int Base(int id);
+            [CacheResult(30)] protected internal override partial int Wide(int id);
+            [CacheResult(30)] public new partial int Plain(int id);
+            [CacheResult(30)] public unsafe partial int Unsafe(int id);
+            private int BaseCore(int id) => id + 1;
+            private int WideCore(int id) => id + 1;
+            private int PlainCore(int id) => id + 2;
+            private int UnsafeCore(int id) => id;
+        }
+
+        public partial struct Gauge
+        {
+            [CacheResult(30)] public readonly partial double Read(int sensor);
+            private readonly double ReadCore(int sensor) => sensor;
+        }
         """;
 
     [Fact]
-    public void Twenty_valid_cached_methods_build_without_any_diagnostic()
+    public void Twenty_seven_valid_cached_methods_build_without_any_diagnostic()
     {
         GeneratorRun run = GeneratorHarness.Run(Source, Verify.ModelFile);
 
-        Assert.Equal(20, run.Sources.Length);
+        Assert.Equal(27, run.Sources.Length);
         Assert.Empty(run.Diagnostics.Select(d => d.ToString()));
-        Assert.Empty(run.CompilerDiagnostics.Select(d => d.ToString()));
+        Assert.True(run.CompilerDiagnostics.IsEmpty, string.Join("\n", run.CompilerDiagnostics.Select(d => d.ToString())));
     }
 }

@@ -10,6 +10,39 @@ namespace ResultCache.Generator.Model
         ValueTask,
     }
 
+    /// <summary>The accessibility the declaration writes (<see cref="Unwritten"/>: none, so the method is private).</summary>
+    internal enum DeclaredAccessibility
+    {
+        Unwritten,
+        Public,
+        Internal,
+        Protected,
+        Private,
+        ProtectedInternal,
+        PrivateProtected,
+    }
+
+    /// <summary>The declaration's other modifiers that its implementation must repeat; <c>static</c> is <see cref="CachedMethodModel.IsStatic"/>.</summary>
+    [System.Flags]
+    internal enum MethodModifiers
+    {
+        None = 0,
+        New = 1,
+        Virtual = 2,
+        Override = 4,
+        Sealed = 8,
+        Unsafe = 16,
+        ReadOnly = 32,
+    }
+
+    /// <summary>Whether the method returns by reference.</summary>
+    internal enum RefReturn
+    {
+        None,
+        Ref,
+        RefReadOnly,
+    }
+
     /// <summary>Where the method's store comes from: a <c>CacheStore</c> member of its type, or the process default.</summary>
     internal enum StoreSource
     {
@@ -26,10 +59,11 @@ namespace ResultCache.Generator.Model
     internal sealed record CachedMethodModel(
         string? Namespace,
         EquatableArray<ContainingTypeModel> ContainingTypes,
-        string Modifiers,
-        string Accessibility,
+        DeclaredAccessibility Accessibility,
+        MethodModifiers Modifiers,
         string Name,
         EquatableArray<TypeParameterModel> TypeParameters,
+        RefReturn RefReturn,
         string ReturnType,
         ReturnShape Shape,
         string ResultType,
@@ -50,6 +84,7 @@ namespace ResultCache.Generator.Model
         bool ReceiverInKey,
         EquatableArray<TagModel> Tags,
         bool EmitInvalidator,
+        bool InvalidatorHidesInherited,
         bool HasError,
         string ErrorId,
         string HintName);

@@ -19,15 +19,27 @@ namespace ResultCache.Generator.Model
         Json,
     }
 
+    /// <summary>How a parameter is passed, as its declaration says.</summary>
+    internal enum ParameterKind
+    {
+        Value,
+        Params,
+
+        /// <summary>The passing modes below come only with an error (RC0004): the key cannot hold them.</summary>
+        Ref,
+        Out,
+        In,
+        RefReadOnly,
+    }
+
     /// <summary>
-    /// One parameter of a cached method. <see cref="Modifier"/> is <c>params </c>, <c>ref </c> (only beside
-    /// an error) or empty. For an ordered collection (<see cref="IsCollection"/>), <see cref="Encoding"/> applies to each item.
+    /// One parameter of a cached method. For an ordered collection (<see cref="IsCollection"/>), <see cref="Encoding"/> applies to each item.
     /// <see cref="KeyBytes"/> is the most bytes it adds to the key when that is fixed (an int: 4, an int?: 5), else 0.
     /// </summary>
     internal sealed record ParameterModel(
         string Name,
         string Type,
-        string Modifier,
+        ParameterKind Kind,
         KeyEncoding Encoding,
         bool IsCollection,
         int KeyBytes = 0);
