@@ -59,6 +59,7 @@ internal sealed class Flight<T>(long invalidations, CacheStore store, UInt128 ke
             Settle(waiters); // the exchange publishes the outcome written before it
         }
     }
+
     private void Settle(TaskCompletionSource<T> task)
     {
         switch (_failure)
