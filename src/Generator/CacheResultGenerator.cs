@@ -28,10 +28,13 @@ namespace ResultCache.Generator
                 .WithTrackingName(TrackingNames.Methods);
             context.RegisterSourceOutput(methods, static (spc, method) => spc.AddSource(method.HintName, Emitter.Emit(method)));
 
+            // Rare (a type chain that is not partial), so pairing each with the compilation, to locate it in its tree, costs nothing.
             IncrementalValuesProvider<DiagnosticModel> errors = parsed
                 .Where(static method => method.Error is not null)
-                .Select(static (method, _) => method.Error!);
-            context.RegisterSourceOutput(errors, static (spc, error) => spc.ReportDiagnostic(error.ToDiagnostic()));
+                .Select(static (method, _) => method.Error!)
+                .WithTrackingName(TrackingNames.Errors);
+            context.RegisterSourceOutput(errors.Combine(context.CompilationProvider),
+                static (spc, error) => spc.ReportDiagnostic(error.Left.ToDiagnostic(error.Right)));
         }
     }
 }

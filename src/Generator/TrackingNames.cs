@@ -5,5 +5,6 @@ namespace ResultCache.Generator
     {
         public const string Parse = nameof(Parse);
         public const string Methods = nameof(Methods);
+        public const string Errors = nameof(Errors);
     }
 }

@@ -33,6 +33,7 @@ public sealed class CascadeTests
         Assert.Equal("RC0001", diagnostic.Id);
         Assert.Equal("'Get' is not a partial declaration the generator can implement: make '" + outer + "' partial", diagnostic.GetMessage());
         Assert.Equal("Get", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.True(diagnostic.Location.IsInSource, "RC0001 is located outside the source: the IDE cannot show it on the code.");
         Assert.Contains(run.CompilerDiagnostics, d => d.Id == "CS8795");
     }
 

@@ -10,7 +10,7 @@ namespace ResultCache.Generator.Tests;
 /// <summary>An unrelated edit must leave every tracked step cached, and no step may hold a symbol, node or compilation.</summary>
 public sealed class IncrementalityTests
 {
-    private static readonly string[] TrackedSteps = [TrackingNames.Parse, TrackingNames.Methods];
+    private static readonly string[] TrackedSteps = [TrackingNames.Parse, TrackingNames.Methods, TrackingNames.Errors];
 
     [Fact]
     public void An_unrelated_edit_leaves_every_step_cached_or_unchanged()
