@@ -16,7 +16,7 @@ namespace ResultCache.Generator
         public const string ContextTypeProperty = "ContextType";
         public const string MissingTypeProperty = "MissingType";
 
-        private static INamedTypeSymbol? FindJsonContext(IMethodSymbol method, Compilation compilation, KnownTypes known, List<Diagnostic> diagnostics, Location nameLocation, CancellationToken cancellationToken)
+        private static INamedTypeSymbol? FindJsonContext(IMethodSymbol method, Compilation compilation, KnownTypes known, Findings findings, Location nameLocation, CancellationToken cancellationToken)
         {
             AttributeData? attribute = null;
             for (INamedTypeSymbol? type = method.ContainingType; type is not null && attribute is null; type = type.ContainingType)
@@ -26,7 +26,7 @@ namespace ResultCache.Generator
             attribute ??= compilation.Assembly.GetAttributes().FirstOrDefault(a => KnownTypes.Is(a, known.CacheSerializerAttribute));
             if (attribute is null)
             {
-                diagnostics.Add(Diagnostic.Create(Diagnostics.NoJsonContext, nameLocation, method.Name));
+                findings.Add(Diagnostics.NoJsonContext, nameLocation, method.Name);
                 return null;
             }
             TypedConstant argument = attribute.ConstructorArguments.FirstOrDefault();
@@ -35,17 +35,17 @@ namespace ResultCache.Generator
                 return context;
             }
             Location? location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
-            diagnostics.Add(Diagnostic.Create(Diagnostics.NotAJsonContext, location, argument.Value?.ToString() ?? "null"));
+            findings.Add(Diagnostics.NotAJsonContext, location, argument.Value?.ToString() ?? "null");
             return null;
         }
 
         // The result, and every parameter keyed through JSON, must be serializable by the context.
-        private static void CheckJson(IMethodSymbol method, MethodDeclarationSyntax syntax, CachedMethodModel model, JsonContext json, List<Diagnostic> diagnostics)
+        private static void CheckJson(IMethodSymbol method, MethodDeclarationSyntax syntax, CachedMethodModel model, JsonContext json, Findings findings)
         {
             (_, ITypeSymbol? result) = ClassifyReturn(method, json.Known);
             if (result is not null)
             {
-                RequireSerializable(json, result, syntax.ReturnType.GetLocation(), method.Name, diagnostics);
+                RequireSerializable(json, result, syntax.ReturnType.GetLocation(), method.Name, findings);
             }
             for (int i = 0; i < method.Parameters.Length; i++)
             {
@@ -57,20 +57,20 @@ namespace ResultCache.Generator
                 Location? location = parameter.Locations.FirstOrDefault();
                 if (IsDeclaredInSource(parameter.Type))
                 {
-                    RequireSerializable(json, parameter.Type, location, method.Name, diagnostics);
+                    RequireSerializable(json, parameter.Type, location, method.Name, findings);
                 }
                 else
                 {
                     // Framework types such as Type or Stream cannot be added to the context.
-                    diagnostics.Add(Diagnostic.Create(Diagnostics.NoKeyEncoding, location,
-                        parameter.Name, parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+                    findings.Add(Diagnostics.NoKeyEncoding, location,
+                        parameter.Name, parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
                 }
             }
         }
 
         private static bool IsDeclaredInSource(ITypeSymbol type) => KnownTypes.UnwrapNullable(type).Locations.Any(l => l.IsInSource);
 
-        private static void RequireSerializable(JsonContext json, ITypeSymbol type, Location? location, string user, List<Diagnostic> diagnostics)
+        private static void RequireSerializable(JsonContext json, ITypeSymbol type, Location? location, string user, Findings findings)
         {
             if (json.CanSerialize(type))
             {
@@ -80,8 +80,8 @@ namespace ResultCache.Generator
             ImmutableDictionary<string, string?> properties = ImmutableDictionary<string, string?>.Empty
                 .Add(ContextTypeProperty, MetadataName(json.Type))
                 .Add(MissingTypeProperty, missing.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
-            diagnostics.Add(Diagnostic.Create(Diagnostics.NotInJsonContext, location, properties,
-                json.Type.Name, missing.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), user));
+            findings.Add(Diagnostics.NotInJsonContext, location, properties,
+                json.Type.Name, missing.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), user);
         }
 
         private static string MetadataName(INamedTypeSymbol type) => type.ContainingType is { } outer

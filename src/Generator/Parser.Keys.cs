@@ -9,7 +9,7 @@ namespace ResultCache.Generator
     /// <summary>How each parameter is written into the cache key, decided at compile time from its type.</summary>
     internal static partial class Parser
     {
-        private static ParameterModel ParseParameter(IParameterSymbol parameter, KnownTypes known, bool hasJsonContext, List<Diagnostic> diagnostics)
+        private static ParameterModel ParseParameter(IParameterSymbol parameter, KnownTypes known, bool hasJsonContext, Findings findings)
         {
             Location? location = parameter.Locations.FirstOrDefault();
             string type = parameter.Type.ToDisplayString(s_typeFormat);
@@ -31,7 +31,7 @@ namespace ResultCache.Generator
                 : null;
             if (refusal is not null)
             {
-                diagnostics.Add(Diagnostic.Create(Diagnostics.UnsupportedParameterKind, location, parameter.Name, refusal));
+                findings.Add(Diagnostics.UnsupportedParameterKind, location, parameter.Name, refusal);
                 return Model(KeyEncoding.Ignored);
             }
 
@@ -59,8 +59,8 @@ namespace ResultCache.Generator
                 }
             }
 
-            diagnostics.Add(Diagnostic.Create(Diagnostics.NoKeyEncoding, location,
-                parameter.Name, parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+            findings.Add(Diagnostics.NoKeyEncoding, location,
+                parameter.Name, parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             return Model(KeyEncoding.Ignored);
         }
 

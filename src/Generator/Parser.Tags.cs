@@ -12,7 +12,7 @@ namespace ResultCache.Generator
     /// <summary>Checks <c>[CacheResult(Tags = ...)]</c> and splits each tag into literal text and placeholders.</summary>
     internal static partial class Parser
     {
-        private static List<TagModel> ParseTags(IMethodSymbol method, AttributeData attribute, KnownTypes known, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        private static List<TagModel> ParseTags(IMethodSymbol method, AttributeData attribute, KnownTypes known, Findings findings, CancellationToken cancellationToken)
         {
             var tags = new List<TagModel>();
             TypedConstant value = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Tags").Value;
@@ -31,7 +31,7 @@ namespace ResultCache.Generator
                 }
                 else
                 {
-                    diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidTag, TagLocation(attribute, tag, cancellationToken), tag ?? "null", method.Name, problem));
+                    findings.Add(Diagnostics.InvalidTag, TagLocation(attribute, tag, cancellationToken), tag ?? "null", method.Name, problem);
                 }
             }
             return tags;

@@ -13,8 +13,9 @@ namespace ResultCache.Generator
 {
     /// <summary>
     /// Reads a [CacheResult] method's symbols. <see cref="Parse"/> gives the generator its model, and does only the
-    /// work the model needs; <see cref="Validate"/> gives the analyzer every diagnostic, including the checks against
-    /// the JSON context, which the generated code does not depend on.
+    /// work the model needs: what it finds wrong goes to <see cref="Findings.ForGenerator"/>, which keeps the first
+    /// error's id and builds no diagnostic. <see cref="Validate"/> gives the analyzer every diagnostic, including the
+    /// checks against the JSON context, which the generated code does not depend on.
     /// </summary>
     internal static partial class Parser
     {
@@ -31,7 +32,7 @@ namespace ResultCache.Generator
         /// </summary>
         public static ParsedMethod Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
         {
-            CachedMethodModel? model = Read(method, syntax, attribute, KnownTypes.For(compilation), compilation, new List<Diagnostic>(), cancellationToken).Model;
+            CachedMethodModel? model = Read(method, syntax, attribute, KnownTypes.For(compilation), compilation, Findings.ForGenerator(), cancellationToken).Model;
             string? outer = model is null && IsPartialDeclaration(syntax) ? FirstTypeNotPartial(syntax) : null;
             DiagnosticModel? error = outer is null ? null
                 : DiagnosticModel.Create(Diagnostics.NotPartial, syntax.Identifier.GetLocation(), method.Name, MakePartial(outer));
@@ -39,39 +40,39 @@ namespace ResultCache.Generator
         }
 
         /// <summary>Every misuse of the method, for the analyzer.</summary>
-        public static List<Diagnostic> Validate(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
+        public static IReadOnlyList<Diagnostic> Validate(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
         {
-            var diagnostics = new List<Diagnostic>();
+            Findings findings = Findings.ForAnalyzer();
             KnownTypes known = KnownTypes.For(compilation);
-            (CachedMethodModel? model, INamedTypeSymbol? context) = Read(method, syntax, attribute, known, compilation, diagnostics, cancellationToken);
+            (CachedMethodModel? model, INamedTypeSymbol? context) = Read(method, syntax, attribute, known, compilation, findings, cancellationToken);
             if (model is not null && context is not null)
             {
-                CheckJson(method, syntax, model, new JsonContext(context, known), diagnostics);
+                CheckJson(method, syntax, model, new JsonContext(context, known), findings);
             }
             if (model?.Store == StoreSource.Default && StoreUnderAnotherName(method, known, cancellationToken) is { } other)
             {
-                diagnostics.Add(Diagnostic.Create(Diagnostics.StoreMemberMisnamed, syntax.Identifier.GetLocation(),
-                    ImmutableDictionary.Create<string, string?>().Add(StoreMemberProperty, other), method.Name, other));
+                findings.Add(Diagnostics.StoreMemberMisnamed, syntax.Identifier.GetLocation(),
+                    ImmutableDictionary.Create<string, string?>().Add(StoreMemberProperty, other), method.Name, other);
             }
-            return diagnostics;
+            return findings.Diagnostics;
         }
 
         private static (CachedMethodModel? Model, INamedTypeSymbol? JsonContext) Read(
             IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, KnownTypes known, Compilation compilation,
-            List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+            Findings findings, CancellationToken cancellationToken)
         {
             Location nameLocation = syntax.Identifier.GetLocation();
             string? notCacheable = WhyNotCacheable(method, known);
             if (notCacheable is not null)
             {
-                diagnostics.Add(Diagnostic.Create(Diagnostics.NotCacheable, nameLocation, method.Name, notCacheable));
+                findings.Add(Diagnostics.NotCacheable, nameLocation, method.Name, notCacheable);
                 return (null, null);
             }
             string? notPartial = WhyNotPartialDefinition(method, syntax);
             if (notPartial is not null)
             {
                 // No partial definition to implement, so nothing is emitted: the user's own code stands.
-                diagnostics.Add(Diagnostic.Create(Diagnostics.NotPartial, nameLocation, method.Name, notPartial));
+                findings.Add(Diagnostics.NotPartial, nameLocation, method.Name, notPartial);
                 return (null, null);
             }
 
@@ -79,35 +80,35 @@ namespace ResultCache.Generator
             if (ttl <= 0)
             {
                 Location ttlLocation = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation() ?? nameLocation;
-                diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidTtl, ttlLocation, ttl.ToString(), method.Name));
+                findings.Add(Diagnostics.InvalidTtl, ttlLocation, ttl.ToString(), method.Name);
             }
             bool cacheNulls = attribute.NamedArguments.Any(a => a.Key == "CacheNulls" && a.Value.Value is true);
             bool acrossInstances = attribute.NamedArguments.Any(a => a.Key == "SingleFlightAcrossInstances" && a.Value.Value is true);
-            int jitter = IntOption(attribute, "TtlJitterPercent", 0, 50, "use 0 (off) to 50 percent", method, diagnostics, cancellationToken);
-            int failSafe = IntOption(attribute, "FailSafeSeconds", 0, int.MaxValue, "use 0 (off) or a number of seconds", method, diagnostics, cancellationToken);
+            int jitter = IntOption(attribute, "TtlJitterPercent", 0, 50, "use 0 (off) to 50 percent", method, findings, cancellationToken);
+            int failSafe = IntOption(attribute, "FailSafeSeconds", 0, int.MaxValue, "use 0 (off) or a number of seconds", method, findings, cancellationToken);
 
             if (method.IsGenericMethod)
             {
-                diagnostics.Add(Diagnostic.Create(Diagnostics.GenericMethod, nameLocation, method.Name));
+                findings.Add(Diagnostics.GenericMethod, nameLocation, method.Name);
             }
 
             (ReturnShape shape, ITypeSymbol? result) = ClassifyReturn(method, known);
             if (result is null)
             {
-                diagnostics.Add(Diagnostic.Create(Diagnostics.UnsupportedReturn, syntax.ReturnType.GetLocation(), method.Name, method.ReturnType.ToDisplayString()));
+                findings.Add(Diagnostics.UnsupportedReturn, syntax.ReturnType.GetLocation(), method.Name, method.ReturnType.ToDisplayString());
             }
 
-            INamedTypeSymbol? json = FindJsonContext(method, compilation, known, diagnostics, nameLocation, cancellationToken);
-            var parameters = method.Parameters.Select(p => ParseParameter(p, known, json is not null, diagnostics)).ToList();
-            List<TagModel> tags = ParseTags(method, attribute, known, diagnostics, cancellationToken);
-            bool emitInvalidator = !InvalidatorTaken(method, parameters, known, nameLocation, diagnostics);
+            INamedTypeSymbol? json = FindJsonContext(method, compilation, known, findings, nameLocation, cancellationToken);
+            var parameters = method.Parameters.Select(p => ParseParameter(p, known, json is not null, findings)).ToList();
+            List<TagModel> tags = ParseTags(method, attribute, known, findings, cancellationToken);
+            bool emitInvalidator = !InvalidatorTaken(method, parameters, known, nameLocation, findings);
 
             if (!method.IsGenericMethod && !HasMatchingCore(method))
             {
-                diagnostics.Add(Diagnostic.Create(Diagnostics.CoreMissing, nameLocation, method.Name, CoreSignature(method)));
+                findings.Add(Diagnostics.CoreMissing, nameLocation, method.Name, CoreSignature(method));
             }
 
-            int version = IntOption(attribute, "Version", 0, int.MaxValue, "use 0 (the default) or a positive number", method, diagnostics, cancellationToken);
+            int version = IntOption(attribute, "Version", 0, int.MaxValue, "use 0 (the default) or a positive number", method, findings, cancellationToken);
             INamedTypeSymbol type = method.ContainingType;
             string declaration = method.ReturnType.ToDisplayString(s_typeFormat) + "(" +
                 string.Join(",", method.Parameters.Select((p, i) => p.Type.ToDisplayString(s_typeFormat) + ":" + parameters[i].Encoding)) + ")";
@@ -119,7 +120,7 @@ namespace ResultCache.Generator
                 declaration + (result is null ? string.Empty : JsonContract.Of(result, json, known)) + (version == 0 ? string.Empty : "|v" + version) +
                 (cacheNulls ? "|nulls" : string.Empty) + (failSafe > 0 ? "|failsafe" : string.Empty));
             // With an error, a throwing body is emitted anyway, so the user sees our diagnostic and not CS8795 beside it.
-            Diagnostic? error = diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            string? error = findings.FirstErrorId;
 
             var model = new CachedMethodModel(
                 Namespace: type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
@@ -151,7 +152,7 @@ namespace ResultCache.Generator
                 EmitInvalidator: emitInvalidator,
                 InvalidatorHidesInherited: emitInvalidator && InvalidatorInherited(method, parameters, known),
                 HasError: error is not null,
-                ErrorId: error?.Id ?? string.Empty,
+                ErrorId: error ?? string.Empty,
                 HintName: HintName(method, overloadId));
             return (model, json);
         }
@@ -190,7 +191,7 @@ namespace ResultCache.Generator
 
         // The companion takes the key parameters; it is left out when the user already declared a method with its
         // name and parameters.
-        private static bool InvalidatorTaken(IMethodSymbol method, List<ParameterModel> parameters, KnownTypes known, Location location, List<Diagnostic> diagnostics)
+        private static bool InvalidatorTaken(IMethodSymbol method, List<ParameterModel> parameters, KnownTypes known, Location location, Findings findings)
         {
             string name = "Invalidate" + method.Name;
             var keyed = method.Parameters.Where((_, i) => parameters[i].Encoding != KeyEncoding.Ignored).Select(p => p.Type).ToList();
@@ -200,7 +201,7 @@ namespace ResultCache.Generator
                     .Select(p => p.Type).SequenceEqual(keyed, SymbolEqualityComparer.Default));
             if (taken)
             {
-                diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidatorConflict, location, name, method.Name));
+                findings.Add(Diagnostics.InvalidatorConflict, location, name, method.Name);
             }
             return taken;
         }
@@ -226,7 +227,7 @@ namespace ResultCache.Generator
             return false;
         }
 
-        private static int IntOption(AttributeData attribute, string name, int min, int max, string fix, IMethodSymbol method, List<Diagnostic> diagnostics, CancellationToken cancellationToken)
+        private static int IntOption(AttributeData attribute, string name, int min, int max, string fix, IMethodSymbol method, Findings findings, CancellationToken cancellationToken)
         {
             if (attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value is not int value)
             {
@@ -237,7 +238,7 @@ namespace ResultCache.Generator
                 return value;
             }
             (SyntaxNode? syntax, AttributeArgumentSyntax? argument) = NamedArgument(attribute, name, cancellationToken);
-            diagnostics.Add(Diagnostic.Create(Diagnostics.InvalidOption, ((SyntaxNode?)argument ?? syntax)?.GetLocation(), name, value, method.Name, fix));
+            findings.Add(Diagnostics.InvalidOption, ((SyntaxNode?)argument ?? syntax)?.GetLocation(), name, value, method.Name, fix);
             return 0;
         }
 
