@@ -31,7 +31,7 @@ namespace ResultCache.CodeFixes
             SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
-                if (diagnostic.Properties.TryGetValue(Parser.StoreMemberProperty, out string? member) && member is not null &&
+                if (diagnostic.Properties.TryGetValue(MethodValidator.StoreMemberProperty, out string? member) && member is not null &&
                     root?.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } type)
                 {
                     string title = $"Add 'private CacheStore CacheStore => {member};'";

@@ -27,8 +27,8 @@ namespace ResultCache.CodeFixes
         {
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
-                if (diagnostic.Properties.TryGetValue(Parser.ContextTypeProperty, out string? contextType) && contextType is not null &&
-                    diagnostic.Properties.TryGetValue(Parser.MissingTypeProperty, out string? missingType) && missingType is not null)
+                if (diagnostic.Properties.TryGetValue(MethodValidator.ContextTypeProperty, out string? contextType) && contextType is not null &&
+                    diagnostic.Properties.TryGetValue(MethodValidator.MissingTypeProperty, out string? missingType) && missingType is not null)
                 {
                     string title = $"Add [JsonSerializable(typeof({missingType.Replace("global::", string.Empty)}))] to {contextType}";
                     context.RegisterCodeFix(

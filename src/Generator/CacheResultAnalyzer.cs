@@ -52,7 +52,7 @@ namespace ResultCache.Generator
             {
                 if (reference.GetSyntax(context.CancellationToken) is MethodDeclarationSyntax syntax)
                 {
-                    foreach (Diagnostic diagnostic in Parser.Validate(method, syntax, attribute, context.Compilation, context.CancellationToken))
+                    foreach (Diagnostic diagnostic in MethodValidator.Validate(method, syntax, attribute, context.Compilation, context.CancellationToken))
                     {
                         context.ReportDiagnostic(diagnostic);
                     }

@@ -7,7 +7,7 @@ namespace ResultCache.Generator
     /// <summary>
     /// Writes the body of every partial method marked [CacheResult]: build the key, look up, call ...Core on a
     /// miss, store. Misuse is reported by <see cref="CacheResultAnalyzer"/>; this pipeline carries models, and the
-    /// one error a build would otherwise hide (see <see cref="Parser.Parse"/>).
+    /// one error a build would otherwise hide (see <see cref="MethodReader.Parse"/>).
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class CacheResultGenerator : IIncrementalGenerator
@@ -18,7 +18,7 @@ namespace ResultCache.Generator
                 .ForAttributeWithMetadataName(
                     GeneratorInfo.CacheResultAttribute,
                     predicate: static (node, _) => node is MethodDeclarationSyntax,
-                    transform: static (ctx, ct) => Parser.Parse(
+                    transform: static (ctx, ct) => MethodReader.Parse(
                         (IMethodSymbol)ctx.TargetSymbol, (MethodDeclarationSyntax)ctx.TargetNode, ctx.Attributes[0], ctx.SemanticModel.Compilation, ct))
                 .WithTrackingName(TrackingNames.Parse);
 

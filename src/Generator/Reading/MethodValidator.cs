@@ -9,40 +9,73 @@ using ResultCache.Generator.Symbols;
 
 namespace ResultCache.Generator
 {
-    /// <summary>Finds the JsonSerializerContext named by [CacheSerializer] and, for the analyzer, checks what it can serialize.</summary>
-    internal static partial class Parser
+    /// <summary>
+    /// Every misuse of a [CacheResult] method, for the analyzer: what <see cref="MethodReader"/> finds while reading,
+    /// kept whole, and the checks only a diagnostic needs, which the generated code does not depend on (what the JSON
+    /// context can serialize; a store member under another name).
+    /// </summary>
+    internal static class MethodValidator
     {
         /// <summary>Diagnostic property keys the "add [JsonSerializable]" code fix reads.</summary>
         public const string ContextTypeProperty = "ContextType";
         public const string MissingTypeProperty = "MissingType";
 
-        private static INamedTypeSymbol? FindJsonContext(IMethodSymbol method, Compilation compilation, KnownTypes known, Findings findings, Location nameLocation, CancellationToken cancellationToken)
+        /// <summary>The property of <see cref="Diagnostics.StoreMemberMisnamed"/> that names the member holding the store.</summary>
+        public const string StoreMemberProperty = "StoreMember";
+
+        /// <summary>Every misuse of the method, for the analyzer.</summary>
+        public static IReadOnlyList<Diagnostic> Validate(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
         {
-            AttributeData? attribute = null;
-            for (INamedTypeSymbol? type = method.ContainingType; type is not null && attribute is null; type = type.ContainingType)
+            Findings findings = Findings.ForAnalyzer();
+            KnownTypes known = KnownTypes.For(compilation);
+            (CachedMethodModel? model, INamedTypeSymbol? context) = MethodReader.Read(method, syntax, attribute, known, compilation, findings, cancellationToken);
+            if (model is not null && context is not null)
             {
-                attribute = type.GetAttributes().FirstOrDefault(a => KnownTypes.Is(a, known.CacheSerializerAttribute));
+                CheckJson(method, syntax, model, new JsonContext(context, known), findings);
             }
-            attribute ??= compilation.Assembly.GetAttributes().FirstOrDefault(a => KnownTypes.Is(a, known.CacheSerializerAttribute));
-            if (attribute is null)
+            if (model?.Store == StoreSource.Default && StoreUnderAnotherName(method, known, cancellationToken) is { } other)
             {
-                findings.Add(Diagnostics.NoJsonContext, nameLocation, method.Name);
-                return null;
+                findings.Add(Diagnostics.StoreMemberMisnamed, syntax.Identifier.GetLocation(),
+                    ImmutableDictionary.Create<string, string?>().Add(StoreMemberProperty, other), method.Name, other);
             }
-            TypedConstant argument = attribute.ConstructorArguments.FirstOrDefault();
-            if (argument.Value is INamedTypeSymbol context && KnownTypes.InheritsFrom(context, known.JsonSerializerContext))
+            return findings.Diagnostics;
+        }
+
+        // A field, property or primary-constructor parameter holding a CacheStore under another name: the usual DI shape
+        // (a _store field, or a (CacheStore store) parameter) that the generator would otherwise ignore without a word.
+        private static string? StoreUnderAnotherName(IMethodSymbol method, KnownTypes known, CancellationToken cancellationToken)
+        {
+            INamedTypeSymbol type = method.ContainingType;
+            bool Holds(ITypeSymbol t) => KnownTypes.InheritsFrom(t, known.CacheStore);
+            foreach (ISymbol member in type.GetMembers())
             {
-                return context;
+                if (member.IsImplicitlyDeclared || member.Name == MethodReader.StoreMemberName || (method.IsStatic && !member.IsStatic))
+                {
+                    continue;
+                }
+                if ((member is IFieldSymbol field && Holds(field.Type)) || (member is IPropertySymbol property && !property.IsIndexer && Holds(property.Type)))
+                {
+                    return member.Name;
+                }
             }
-            Location? location = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation();
-            findings.Add(Diagnostics.NotAJsonContext, location, argument.Value?.ToString() ?? "null");
+            if (!method.IsStatic)
+            {
+                foreach (IMethodSymbol constructor in type.InstanceConstructors)
+                {
+                    bool primary = constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax);
+                    if (primary && constructor.Parameters.FirstOrDefault(p => Holds(p.Type)) is { } parameter)
+                    {
+                        return parameter.Name;
+                    }
+                }
+            }
             return null;
         }
 
         // The result, and every parameter keyed through JSON, must be serializable by the context.
         private static void CheckJson(IMethodSymbol method, MethodDeclarationSyntax syntax, CachedMethodModel model, JsonContext json, Findings findings)
         {
-            (_, ITypeSymbol? result) = ClassifyReturn(method, json.Known);
+            (_, ITypeSymbol? result) = MethodReader.ClassifyReturn(method, json.Known);
             if (result is not null)
             {
                 RequireSerializable(json, result, syntax.ReturnType.GetLocation(), method.Name, findings);

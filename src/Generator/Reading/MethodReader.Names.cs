@@ -8,7 +8,7 @@ using ResultCache.Generator.Model;
 namespace ResultCache.Generator
 {
     /// <summary>Names derived from the method: the readable key part, the containing declarations, the hint name.</summary>
-    internal static partial class Parser
+    internal static partial class MethodReader
     {
         // "Ns.Outer<T>.Method", with each type parameter of a containing type as its own part.
         private static List<KeyNamePart> KeyName(IMethodSymbol method)

@@ -12,14 +12,14 @@ using ResultCache.Generator.Symbols;
 namespace ResultCache.Generator
 {
     /// <summary>
-    /// Reads a [CacheResult] method's symbols. <see cref="Parse"/> gives the generator its model, and does only the
-    /// work the model needs: what it finds wrong goes to <see cref="Findings.ForGenerator"/>, which keeps the first
-    /// error's id and builds no diagnostic. <see cref="Validate"/> gives the analyzer every diagnostic, including the
-    /// checks against the JSON context, which the generated code does not depend on.
+    /// Reads a [CacheResult] method's symbols into the facts the emitter needs. <see cref="Parse"/> is the generator's
+    /// transform: what it finds wrong goes to <see cref="Findings.ForGenerator"/>, which keeps the first error's id
+    /// (the method then gets a throwing body) and builds no diagnostic. <see cref="MethodValidator"/> reads through
+    /// <see cref="Read"/> too, and adds the analyzer's own checks.
     /// </summary>
-    internal static partial class Parser
+    internal static partial class MethodReader
     {
-        private const string StoreMemberName = "CacheStore";
+        internal const string StoreMemberName = "CacheStore";
 
         private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
@@ -39,25 +39,8 @@ namespace ResultCache.Generator
             return new ParsedMethod(model, error);
         }
 
-        /// <summary>Every misuse of the method, for the analyzer.</summary>
-        public static IReadOnlyList<Diagnostic> Validate(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, Compilation compilation, CancellationToken cancellationToken)
-        {
-            Findings findings = Findings.ForAnalyzer();
-            KnownTypes known = KnownTypes.For(compilation);
-            (CachedMethodModel? model, INamedTypeSymbol? context) = Read(method, syntax, attribute, known, compilation, findings, cancellationToken);
-            if (model is not null && context is not null)
-            {
-                CheckJson(method, syntax, model, new JsonContext(context, known), findings);
-            }
-            if (model?.Store == StoreSource.Default && StoreUnderAnotherName(method, known, cancellationToken) is { } other)
-            {
-                findings.Add(Diagnostics.StoreMemberMisnamed, syntax.Identifier.GetLocation(),
-                    ImmutableDictionary.Create<string, string?>().Add(StoreMemberProperty, other), method.Name, other);
-            }
-            return findings.Diagnostics;
-        }
-
-        private static (CachedMethodModel? Model, INamedTypeSymbol? JsonContext) Read(
+        /// <summary>The facts of the method and the JSON context it names; what is wrong with it goes to <paramref name="findings"/>.</summary>
+        internal static (CachedMethodModel? Model, INamedTypeSymbol? JsonContext) Read(
             IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, KnownTypes known, Compilation compilation,
             Findings findings, CancellationToken cancellationToken)
         {
@@ -302,7 +285,7 @@ namespace ResultCache.Generator
             implementation.GetAttributes().Any(a =>
                 KnownTypes.Is(a, known.GeneratedCodeAttribute) && a.ConstructorArguments.FirstOrDefault().Value as string == GeneratorInfo.Name);
 
-        private static (ReturnShape Shape, ITypeSymbol? Result) ClassifyReturn(IMethodSymbol method, KnownTypes known)
+        internal static (ReturnShape Shape, ITypeSymbol? Result) ClassifyReturn(IMethodSymbol method, KnownTypes known)
         {
             ITypeSymbol type = method.ReturnType;
             if (method.ReturnsVoid || method.ReturnsByRef || method.ReturnsByRefReadonly ||
@@ -371,40 +354,6 @@ namespace ResultCache.Generator
         }
 
         // A CacheStore field or property of the type (or a base type) is the type's own store; the DI hook.
-        /// <summary>The property of <see cref="Diagnostics.StoreMemberMisnamed"/> that names the member holding the store.</summary>
-        public const string StoreMemberProperty = "StoreMember";
-
-        // A field, property or primary-constructor parameter holding a CacheStore under another name: the usual DI shape
-        // (a _store field, or a (CacheStore store) parameter) that the generator would otherwise ignore without a word.
-        private static string? StoreUnderAnotherName(IMethodSymbol method, KnownTypes known, CancellationToken cancellationToken)
-        {
-            INamedTypeSymbol type = method.ContainingType;
-            bool Holds(ITypeSymbol t) => KnownTypes.InheritsFrom(t, known.CacheStore);
-            foreach (ISymbol member in type.GetMembers())
-            {
-                if (member.IsImplicitlyDeclared || member.Name == StoreMemberName || (method.IsStatic && !member.IsStatic))
-                {
-                    continue;
-                }
-                if ((member is IFieldSymbol field && Holds(field.Type)) || (member is IPropertySymbol property && !property.IsIndexer && Holds(property.Type)))
-                {
-                    return member.Name;
-                }
-            }
-            if (!method.IsStatic)
-            {
-                foreach (IMethodSymbol constructor in type.InstanceConstructors)
-                {
-                    bool primary = constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax);
-                    if (primary && constructor.Parameters.FirstOrDefault(p => Holds(p.Type)) is { } parameter)
-                    {
-                        return parameter.Name;
-                    }
-                }
-            }
-            return null;
-        }
-
         private static StoreSource StoreOf(IMethodSymbol method, KnownTypes known)
         {
             for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.BaseType)

@@ -10,7 +10,7 @@ using ResultCache.Generator.Symbols;
 namespace ResultCache.Generator
 {
     /// <summary>Checks <c>[CacheResult(Tags = ...)]</c> and splits each tag into literal text and placeholders.</summary>
-    internal static partial class Parser
+    internal static partial class MethodReader
     {
         private static List<TagModel> ParseTags(IMethodSymbol method, AttributeData attribute, KnownTypes known, Findings findings, CancellationToken cancellationToken)
         {

@@ -7,7 +7,7 @@ using ResultCache.Generator.Symbols;
 namespace ResultCache.Generator
 {
     /// <summary>How each parameter is written into the cache key, decided at compile time from its type.</summary>
-    internal static partial class Parser
+    internal static partial class MethodReader
     {
         private static ParameterModel ParseParameter(IParameterSymbol parameter, KnownTypes known, bool hasJsonContext, Findings findings)
         {
