@@ -74,6 +74,13 @@ public class GeneratorBenchmarks
     [Benchmark]
     public GeneratorDriver IncrementalRun_UnrelatedEdit() => _warmDriver.RunGenerators(_edited);
 
+    // Each edit is a new compilation: what is cached per compilation is computed again, as it is on every keystroke.
+    [Benchmark]
+    public GeneratorDriver FirstRun_NewCompilation() => NewDriver().RunGenerators(_compilation.Clone());
+
+    [Benchmark]
+    public GeneratorDriver IncrementalRun_UnrelatedEdit_NewCompilation() => _warmDriver.RunGenerators(_edited.Clone());
+
     private static GeneratorDriver NewDriver() =>
         CSharpGeneratorDriver.Create([new CacheResultGenerator().AsSourceGenerator()], parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
