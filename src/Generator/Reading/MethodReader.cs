@@ -176,15 +176,12 @@ namespace ResultCache.Generator
         // name and parameters.
         private static bool InvalidatorTaken(IMethodSymbol method, List<ParameterModel> parameters, KnownTypes known, Location location, Findings findings)
         {
-            string name = "Invalidate" + method.Name;
-            var keyed = method.Parameters.Where((_, i) => parameters[i].Encoding != KeyEncoding.Ignored).Select(p => p.Type).ToList();
-            bool taken = method.ContainingType.GetMembers(name).OfType<IMethodSymbol>().Any(existing =>
-                !IsOurs(existing, known) &&
-                existing.Parameters.Where(p => !KnownTypes.Is(p.Type, known.CancellationToken))
-                    .Select(p => p.Type).SequenceEqual(keyed, SymbolEqualityComparer.Default));
+            List<ITypeSymbol> keyed = KeyedTypes(method, parameters);
+            bool taken = method.ContainingType.GetMembers("Invalidate" + method.Name).OfType<IMethodSymbol>()
+                .Any(existing => !IsOurs(existing, known) && Takes(existing, keyed, known));
             if (taken)
             {
-                findings.Add(Diagnostics.InvalidatorConflict, location, name, method.Name);
+                findings.Add(Diagnostics.InvalidatorConflict, location, "Invalidate" + method.Name, method.Name);
             }
             return taken;
         }
@@ -193,22 +190,26 @@ namespace ResultCache.Generator
         // cached method this one overrides or hides. The new companion then says 'new', so the build has no CS0108.
         private static bool InvalidatorInherited(IMethodSymbol method, List<ParameterModel> parameters, KnownTypes known)
         {
-            string name = "Invalidate" + method.Name;
-            var keyed = method.Parameters.Where((_, i) => parameters[i].Encoding != KeyEncoding.Ignored).Select(p => p.Type).ToList();
-            bool SameParameters(IMethodSymbol candidate, IEnumerable<ITypeSymbol> types) =>
-                candidate.Parameters.Where(p => !KnownTypes.Is(p.Type, known.CancellationToken)).Select(p => p.Type).SequenceEqual(types, SymbolEqualityComparer.Default);
+            List<ITypeSymbol> keyed = KeyedTypes(method, parameters);
+            List<ITypeSymbol> all = method.Parameters.Where(p => !KnownTypes.Is(p.Type, known.CancellationToken)).Select(p => p.Type).ToList();
             for (INamedTypeSymbol? type = method.ContainingType.BaseType; type is not null; type = type.BaseType)
             {
-                if (type.GetMembers(name).OfType<IMethodSymbol>().Any(m => SameParameters(m, keyed)) ||
+                if (type.GetMembers("Invalidate" + method.Name).OfType<IMethodSymbol>().Any(m => Takes(m, keyed, known)) ||
                     type.GetMembers(method.Name).OfType<IMethodSymbol>().Any(m =>
-                        SameParameters(m, method.Parameters.Where(p => !KnownTypes.Is(p.Type, known.CancellationToken)).Select(p => p.Type)) &&
-                        m.GetAttributes().Any(a => KnownTypes.Is(a, known.CacheResultAttribute))))
+                        Takes(m, all, known) && m.GetAttributes().Any(a => KnownTypes.Is(a, known.CacheResultAttribute))))
                 {
                     return true;
                 }
             }
             return false;
         }
+
+        private static List<ITypeSymbol> KeyedTypes(IMethodSymbol method, List<ParameterModel> parameters) =>
+            method.Parameters.Where((_, i) => parameters[i].Encoding != KeyEncoding.Ignored).Select(p => p.Type).ToList();
+
+        // Whether a method takes exactly these parameter types, a CancellationToken aside.
+        private static bool Takes(IMethodSymbol candidate, List<ITypeSymbol> types, KnownTypes known) =>
+            candidate.Parameters.Where(p => !KnownTypes.Is(p.Type, known.CancellationToken)).Select(p => p.Type).SequenceEqual(types, SymbolEqualityComparer.Default);
 
         private static int IntOption(AttributeData attribute, string name, int min, int max, string fix, IMethodSymbol method, Findings findings, CancellationToken cancellationToken)
         {
