@@ -38,6 +38,22 @@ public sealed class CascadeTests
     }
 
     [Fact]
+    public void Pragma_suppresses_RC0001_from_the_generator_and_leaves_the_compilers_own_error()
+    {
+        // RC0001 is the one diagnostic the generator reports; it is located in source, so #pragma applies to it. The
+        // build still fails on the compiler's CS0751, which no pragma can hide.
+        string source = Misuses.Source("public class Service\n{\n#pragma warning disable RC0001\n[CacheResult(60)]\npublic partial int Get(int id);\n#pragma warning restore RC0001\nprivate int GetCore(int id) => id;\n}");
+        string unsuppressed = source.Replace("#pragma warning disable RC0001\n", "").Replace("#pragma warning restore RC0001\n", "");
+
+        Assert.False(Assert.Single(GeneratorHarness.Run(unsuppressed, Verify.ModelFile).Diagnostics).IsSuppressed);
+        GeneratorRun run = GeneratorHarness.Run(source, Verify.ModelFile);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("RC0001", diagnostic.Id);
+        Assert.True(diagnostic.IsSuppressed, "#pragma warning disable RC0001 did not suppress the generator's diagnostic.");
+        Assert.Contains(run.CompilerDiagnostics, d => d.Id == "CS0751");
+    }
+
+    [Fact]
     public void An_erroneous_method_gets_a_throwing_stub_that_names_the_error()
     {
         (string source, _, _) = Markup.Parse(Misuses.Source("""

@@ -1,12 +1,31 @@
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using ResultCache.Generator.Symbols;
 
 namespace ResultCache.Generator.Tests;
 
-/// <summary>A change to one result type's JSON contract re-emits the methods returning it, and no other.</summary>
+/// <summary>
+/// Each result type's JSON contract is walked once per compilation, however many methods return it, and a change to
+/// one contract re-emits the methods returning it and no other.
+/// </summary>
 public sealed class ContractChangeTests
 {
+    [Fact]
+    public void Two_hundred_fifty_methods_sharing_five_result_types_walk_each_type_once_per_compilation()
+    {
+        CSharpCompilation first = GeneratorHarness.Compile(Model(), TestSources.AssemblySerializer, Service());
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(first);
+        Assert.Equal(5, JsonContract.WalksIn(first));
+
+        // An edit elsewhere is a new compilation: the five are walked again, once each, and nothing is emitted again.
+        CSharpCompilation second = first.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Shop; public class Unrelated { }", GeneratorHarness.ParseOptions));
+        GeneratorRunResult result = driver.RunGenerators(second).GetRunResult().Results.Single();
+        Assert.Equal(5, JsonContract.WalksIn(second));
+        Assert.All(result.TrackedSteps[TrackingNames.Methods].SelectMany(s => s.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+    }
+
     [Fact]
     public void A_change_to_one_result_type_re_emits_only_the_methods_returning_it()
     {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -28,7 +29,7 @@ namespace ResultCache.Generator.Symbols
 
         // One walk per result type and context in a compilation: many methods return the same type, and the
         // transform runs again for every method on each edit.
-        private static readonly ConditionalWeakTable<KnownTypes, ConcurrentDictionary<(ITypeSymbol, INamedTypeSymbol?), string>> s_walked = new();
+        private static readonly ConditionalWeakTable<KnownTypes, Walked> s_walked = new();
 
         private readonly KnownTypes _known;
         private readonly StringBuilder _text = new();
@@ -70,14 +71,22 @@ namespace ResultCache.Generator.Symbols
         }
 
         /// <summary>The contract text of <paramref name="result"/> under <paramref name="context"/>'s options (none without a context).</summary>
-        public static string Of(ITypeSymbol result, INamedTypeSymbol? context, KnownTypes known) =>
-            s_walked.GetValue(known, static _ => new(ResultAndContext.Comparer)).GetOrAdd((result, context), key =>
+        public static string Of(ITypeSymbol result, INamedTypeSymbol? context, KnownTypes known)
+        {
+            Walked walked = s_walked.GetValue(known, static _ => new Walked());
+            return walked.Texts.GetOrAdd((result, context), key =>
             {
+                Interlocked.Increment(ref walked.Count);
                 var contract = new JsonContract(key.Item2, known);
                 contract._text.Append('|');
                 contract.Write(key.Item1, stringEnum: false);
                 return contract._text.ToString();
             });
+        }
+
+        /// <summary>How many contracts have been walked in <paramref name="compilation"/> (for the tests that hold the walk to one per type).</summary>
+        internal static int WalksIn(Compilation compilation) =>
+            s_walked.TryGetValue(KnownTypes.For(compilation), out Walked? walked) ? walked.Count : 0;
 
         private void Write(ITypeSymbol type, bool stringEnum)
         {
@@ -315,6 +324,12 @@ namespace ResultCache.Generator.Symbols
                 chars[i] = char.ToLowerInvariant(chars[i]);
             }
             return new string(chars);
+        }
+
+        private sealed class Walked
+        {
+            public readonly ConcurrentDictionary<(ITypeSymbol, INamedTypeSymbol?), string> Texts = new(ResultAndContext.Comparer);
+            public int Count;
         }
 
         private sealed class ResultAndContext : IEqualityComparer<(ITypeSymbol Result, INamedTypeSymbol? Context)>
