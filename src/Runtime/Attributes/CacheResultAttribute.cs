@@ -60,4 +60,37 @@ public sealed class CacheResultAttribute : Attribute
     /// 0 by default.
     /// </summary>
     public int Version { get; set; }
+
+    /// <summary>
+    /// Refresh-ahead: a hit on an entry older than this share of its TTL returns the value at once and starts one
+    /// background refresh of that key (one per key per process; once per fleet with
+    /// <see cref="SingleFlightAcrossInstances"/>), so callers of a hot key never wait for <c>...Core</c> once a value
+    /// exists. The refresh runs on the thread pool without the caller's <see cref="System.Threading.CancellationToken"/>;
+    /// if it fails, it is logged and counted and the current value stays until its TTL ends. A key read by nobody
+    /// after the threshold expires as usual. 0 (off) or 1 to 99; 80 is a common choice.
+    /// </summary>
+    public int RefreshAheadPercent { get; set; }
+
+    /// <summary>
+    /// While an expired value is held (<see cref="FailSafeSeconds"/>), how long a caller waits for <c>...Core</c>
+    /// before it gets that value instead; <c>...Core</c> goes on in the background and stores its result. Needs
+    /// <see cref="FailSafeSeconds"/>. 0 (off) or a number of milliseconds, shorter than <see cref="HardTimeoutMilliseconds"/>.
+    /// </summary>
+    public int SoftTimeoutMilliseconds { get; set; }
+
+    /// <summary>
+    /// How long any caller waits for <c>...Core</c> at most: then it gets the expired value if one is held, or a
+    /// <see cref="System.TimeoutException"/> naming the method if none is; <c>...Core</c> goes on in the background and
+    /// stores its result. 0 (off) or a number of milliseconds.
+    /// </summary>
+    public int HardTimeoutMilliseconds { get; set; }
+
+    /// <summary>
+    /// The name of a method of the same type that chooses each new entry's TTL from the result:
+    /// <c>TimeSpan SomeMethod(T result)</c>, or with the cached method's own parameters after the result; static, or an
+    /// instance method when the cached method is one. <see cref="System.TimeSpan.Zero"/> (or less) means "do not cache
+    /// this one". Checked at compile time and called directly; <see cref="TtlJitterPercent"/> applies on top, and the
+    /// constructor's TTL is then only the default for the entries of the local layer.
+    /// </summary>
+    public string? TtlFrom { get; set; }
 }

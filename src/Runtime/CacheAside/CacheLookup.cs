@@ -6,8 +6,9 @@ namespace ResultCache;
 /// </summary>
 internal readonly struct CacheLookup<T>
 {
-    private CacheLookup(bool found, bool stale, T value, TagVersions versions, InProcessStamp local, bool reachedRedis)
+    private CacheLookup(bool found, bool stale, T value, TagVersions versions, InProcessStamp local, bool reachedRedis, TimeSpan refreshIn = default)
     {
+        RefreshIn = found ? refreshIn : TimeSpan.MaxValue;
         Found = found;
         HasStaleValue = stale;
         Value = value;
@@ -34,14 +35,22 @@ internal readonly struct CacheLookup<T>
     /// <summary>Whether the read reached Redis; a result whose read did not is kept in process only.</summary>
     public bool ReachedRedis { get; }
 
-    public static CacheLookup<T> Hit(T value) => new(true, false, value, default, default, false);
+    /// <summary>For a hit, how long until it is due for a refresh-ahead (zero or less: due now; <see cref="TimeSpan.MaxValue"/>: never).</summary>
+    public TimeSpan RefreshIn { get; }
+
+    /// <summary>A hit that a method with refresh-ahead should refresh now.</summary>
+    public bool RefreshDue => Found && RefreshIn <= TimeSpan.Zero;
+
+    public static CacheLookup<T> Hit(T value) => new(true, false, value, default, default, false, TimeSpan.MaxValue);
+
+    public static CacheLookup<T> Hit(T value, TimeSpan refreshIn) => new(true, false, value, default, default, false, refreshIn);
 
     public static CacheLookup<T> Stale(T value, TagVersions versions) => new(false, true, value, versions, default, false);
 
     public static CacheLookup<T> Miss(TagVersions versions) => new(false, false, default!, versions, default, false);
 
     /// <summary>The same outcome, with the stamp of a Redis store's in-process entries and whether Redis answered.</summary>
-    public CacheLookup<T> With(InProcessStamp local, bool reachedRedis) => new(Found, HasStaleValue, Value, Versions, local, reachedRedis);
+    public CacheLookup<T> With(InProcessStamp local, bool reachedRedis) => new(Found, HasStaleValue, Value, Versions, local, reachedRedis, RefreshIn);
 }
 
 /// <summary>

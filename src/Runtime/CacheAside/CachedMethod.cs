@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -20,6 +21,8 @@ public sealed class CachedMethod<T>
     // of the key: two containers (or tenants) with their own stores must never share a result.
     private readonly FlightTable<T> _flights = new();
     private readonly UInt128 _emptyArguments;
+    private readonly bool _refreshAhead;
+    private readonly bool _timeouts;
 
     /// <summary>Describes a cached method.</summary>
     /// <param name="name">The readable method part of the key, such as <c>Shop.Catalog.GetPrice</c>.</param>
@@ -30,8 +33,12 @@ public sealed class CachedMethod<T>
     /// <param name="ttlJitterPercent">Spreads each entry's TTL by up to this many percent either way; 0 (off) to 50.</param>
     /// <param name="failSafeSeconds">How long past its TTL an entry is kept as a fallback for a failing <c>...Core</c>; 0 is off.</param>
     /// <param name="singleFlightAcrossInstances">Whether, on a Redis miss, one instance computes under a lease while the others wait for its value.</param>
+    /// <param name="refreshAheadPercent">A hit on an entry older than this share of its TTL starts a background refresh; 0 (off) or 1 to 99.</param>
+    /// <param name="softTimeoutMilliseconds">While an expired value is held, how long a caller waits for <c>...Core</c> before it gets that value; 0 is off.</param>
+    /// <param name="hardTimeoutMilliseconds">How long any caller waits for <c>...Core</c>: then the expired value if one is held, else a <see cref="TimeoutException"/>; 0 is off.</param>
+    /// <param name="ttlFromResult">Whether each call passes a <c>ttlFrom</c> that chooses its entry's TTL from the result.</param>
     public CachedMethod(string name, string signature, int ttlSeconds, JsonTypeInfo<T> json, bool cacheNulls = false, int ttlJitterPercent = 0, int failSafeSeconds = 0,
-        bool singleFlightAcrossInstances = false)
+        bool singleFlightAcrossInstances = false, int refreshAheadPercent = 0, int softTimeoutMilliseconds = 0, int hardTimeoutMilliseconds = 0, bool ttlFromResult = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentException.ThrowIfNullOrEmpty(signature);
@@ -40,11 +47,22 @@ public sealed class CachedMethod<T>
         ArgumentOutOfRangeException.ThrowIfNegative(ttlJitterPercent);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ttlJitterPercent, 50);
         ArgumentOutOfRangeException.ThrowIfNegative(failSafeSeconds);
+        ArgumentOutOfRangeException.ThrowIfNegative(refreshAheadPercent);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(refreshAheadPercent, 99);
+        ArgumentOutOfRangeException.ThrowIfNegative(softTimeoutMilliseconds);
+        ArgumentOutOfRangeException.ThrowIfNegative(hardTimeoutMilliseconds);
+        if (softTimeoutMilliseconds > 0 && hardTimeoutMilliseconds > 0 && softTimeoutMilliseconds >= hardTimeoutMilliseconds)
+        {
+            throw new ArgumentOutOfRangeException(nameof(softTimeoutMilliseconds), softTimeoutMilliseconds, "The soft timeout must be shorter than the hard timeout.");
+        }
         Description = new MethodDescription<T>(name, signature, TimeSpan.FromSeconds(ttlSeconds), ttlJitterPercent, TimeSpan.FromSeconds(failSafeSeconds),
-            cacheNulls, singleFlightAcrossInstances, json);
+            cacheNulls, singleFlightAcrossInstances, json, refreshAheadPercent, TimeSpan.FromMilliseconds(softTimeoutMilliseconds),
+            TimeSpan.FromMilliseconds(hardTimeoutMilliseconds), ttlFromResult);
         Name = name;
         Seed = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(Description.KeyPrefix)));
         _emptyArguments = XxHash128.HashToUInt128(ReadOnlySpan<byte>.Empty, Seed);
+        _refreshAhead = refreshAheadPercent > 0;
+        _timeouts = softTimeoutMilliseconds > 0 || hardTimeoutMilliseconds > 0;
     }
 
     /// <summary>What the stores need to know of this method; passed down in its place.</summary>
@@ -69,44 +87,68 @@ public sealed class CachedMethod<T>
     public CacheKey Key() => new(_emptyArguments, default);
 
     /// <summary>Cache-aside for a synchronous method.</summary>
-    public T Invoke<TState>(CacheStore store, CacheKey key, TState state, Func<TState, T> core)
+    /// <remarks>Options of every <c>Invoke</c>: <c>ttlFrom</c> chooses each new entry's TTL from the result
+    /// (<see cref="TimeSpan.Zero"/>: not cached; null: the method's TTL); <c>detach</c> gives the state a background refresh
+    /// runs <c>...Core</c> with (the caller's <see cref="CancellationToken"/> left out).</remarks>
+    public T Invoke<TState>(CacheStore store, CacheKey key, TState state, Func<TState, T> core, Func<TState, T, TimeSpan>? ttlFrom = null,
+        Func<TState, TState>? detach = null)
     {
         long start = CacheMetrics.Start();
-        if (store.InProcess is { } entries && entries.TryGet(key, out T value))
+        if (store.InProcess is { } entries && entries.TryGet(key, out T value, _refreshAhead, out bool refreshDue))
         {
+            if (refreshDue)
+            {
+                Refresh(store, key, Detach(state, detach), core, static (s, c) => new ValueTask<T>(c(s)), ttlFrom);
+            }
             return Hit(start, value);
         }
-        return Synchronously.Result(MissAsync(store, key, state, core, static (s, c) => new ValueTask<T>(c(s)), start, sync: true, default));
+        return Synchronously.Result(MissAsync(store, key, state, core, static (s, c) => new ValueTask<T>(c(s)), ttlFrom, detach, start, sync: true, default));
     }
 
     /// <summary>Cache-aside for a method returning <see cref="Task{T}"/>.</summary>
-    public Task<T> InvokeAsync<TState>(CacheStore store, CacheKey key, TState state, Func<TState, Task<T>> core, CancellationToken cancellationToken = default)
+    /// <remarks>Options of every <c>Invoke</c>: <c>ttlFrom</c> chooses each new entry's TTL from the result
+    /// (<see cref="TimeSpan.Zero"/>: not cached; null: the method's TTL); <c>detach</c> gives the state a background refresh
+    /// runs <c>...Core</c> with (the caller's <see cref="CancellationToken"/> left out).</remarks>
+    public Task<T> InvokeAsync<TState>(CacheStore store, CacheKey key, TState state, Func<TState, Task<T>> core, CancellationToken cancellationToken = default,
+        Func<TState, T, TimeSpan>? ttlFrom = null, Func<TState, TState>? detach = null)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
         long start = CacheMetrics.Start();
-        if (store.InProcess is { } entries && entries.TryGet(key, out T value))
+        if (store.InProcess is { } entries && entries.TryGet(key, out T value, _refreshAhead, out bool refreshDue))
         {
+            if (refreshDue)
+            {
+                Refresh(store, key, Detach(state, detach), core, static (s, c) => new ValueTask<T>(c(s)), ttlFrom);
+            }
             return Task.FromResult(Hit(start, value));
         }
-        return MissAsync(store, key, state, core, static (s, c) => new ValueTask<T>(c(s)), start, sync: false, cancellationToken).AsTask();
+        return MissAsync(store, key, state, core, static (s, c) => new ValueTask<T>(c(s)), ttlFrom, detach, start, sync: false, cancellationToken).AsTask();
     }
 
     /// <summary>Cache-aside for a method returning <see cref="ValueTask{T}"/>; a hit from memory allocates nothing.</summary>
-    public ValueTask<T> InvokeValueAsync<TState>(CacheStore store, CacheKey key, TState state, Func<TState, ValueTask<T>> core, CancellationToken cancellationToken = default)
+    /// <remarks>Options of every <c>Invoke</c>: <c>ttlFrom</c> chooses each new entry's TTL from the result
+    /// (<see cref="TimeSpan.Zero"/>: not cached; null: the method's TTL); <c>detach</c> gives the state a background refresh
+    /// runs <c>...Core</c> with (the caller's <see cref="CancellationToken"/> left out).</remarks>
+    public ValueTask<T> InvokeValueAsync<TState>(CacheStore store, CacheKey key, TState state, Func<TState, ValueTask<T>> core, CancellationToken cancellationToken = default,
+        Func<TState, T, TimeSpan>? ttlFrom = null, Func<TState, TState>? detach = null)
     {
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<T>(cancellationToken);
         }
         long start = CacheMetrics.Start();
-        if (store.InProcess is { } entries && entries.TryGet(key, out T value))
+        if (store.InProcess is { } entries && entries.TryGet(key, out T value, _refreshAhead, out bool refreshDue))
         {
+            if (refreshDue)
+            {
+                Refresh(store, key, Detach(state, detach), core, static (s, c) => c(s), ttlFrom);
+            }
             return new ValueTask<T>(Hit(start, value));
         }
-        return MissAsync(store, key, state, core, static (s, c) => c(s), start, sync: false, cancellationToken);
+        return MissAsync(store, key, state, core, static (s, c) => c(s), ttlFrom, detach, start, sync: false, cancellationToken);
     }
 
     // Single flight, on every path (Redis up, cold, probing or down): the first caller of a key on a store leads; callers
@@ -115,7 +157,7 @@ public sealed class CachedMethod<T>
     // Pooled, so a Redis hit through a ValueTask method allocates no Task of its own (only its flight).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<T> MissAsync<TState, TCore>(CacheStore store, CacheKey key, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run,
-        long start, bool sync, CancellationToken cancellationToken)
+        Func<TState, T, TimeSpan>? ttlFrom, Func<TState, TState>? detach, long start, bool sync, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -143,16 +185,17 @@ public sealed class CachedMethod<T>
             {
                 continue; // another caller became the leader first: join it
             }
+            bool refresh = false;
             try
             {
                 // The leader's cache-aside: read the store; on a miss run ...Core, fall back to an expired value if it
-                // fails and the method is fail-safe, and store the result where the read says it belongs. Inline, not a
-                // method of its own: each async level that waits on Redis is one more pooled box a call may miss.
+                // fails and the method is fail-safe, and store the result where the read says it belongs.
                 T value;
                 CacheLookup<T> read = await store.ReadAsync(Description, key, sync).ConfigureAwait(false);
                 if (read.Found)
                 {
                     value = Hit(start, read.Value);
+                    refresh = _refreshAhead && read.RefreshDue;
                 }
                 else
                 {
@@ -161,29 +204,9 @@ public sealed class CachedMethod<T>
                     FleetClaim<T> claim = Description.SingleFlightAcrossInstances && read.ReachedRedis
                         ? await store.ClaimAsync(Description, key, sync, cancellationToken).ConfigureAwait(false)
                         : FleetClaim<T>.ComputeHere;
-                    if (claim.Found)
-                    {
-                        value = claim.Value;
-                    }
-                    else
-                    {
-                        try
-                        {
-                            (value, bool computed) = await ComputeAsync(store, read, state, core, run).ConfigureAwait(false);
-                            if (computed && (value is not null || Description.CacheNulls))
-                            {
-                                await store.WriteAsync(Description, key, read, value, sync).ConfigureAwait(false);
-                            }
-                        }
-                        finally
-                        {
-                            // Stored or failed, the waiting instances stop waiting: they read the value, or take over.
-                            if (claim.HoldsLease)
-                            {
-                                await store.ReleaseAsync(Description, claim, sync).ConfigureAwait(false);
-                            }
-                        }
-                    }
+                    value = claim.Found ? claim.Value
+                        : _timeouts ? await ComputeWithTimeoutsAsync(flight, store, key, read, claim, state, core, run, ttlFrom, sync).ConfigureAwait(false)
+                        : (await ComputeAndStoreAsync(store, key, read, claim, state, core, run, ttlFrom, sync).ConfigureAwait(false)).Value;
                     CacheMetrics.Finish(start, Name, "miss");
                 }
                 flight.Complete(value, null);
@@ -196,10 +219,168 @@ public sealed class CachedMethod<T>
             }
             finally
             {
-                _flights.Remove(flight);
+                if (!flight.Detached)
+                {
+                    _flights.Remove(flight);
+                }
+                if (refresh)
+                {
+                    Refresh(store, key, Detach(state, detach), core, run, ttlFrom); // once the key's flight is gone, so the refresh can take it
+                }
             }
         }
     }
+
+    // Runs ...Core and stores its result for the TTL the method (or its TtlFrom) gives; gives back the lease either way.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(T Value, ComputeOutcome Outcome)> ComputeAndStoreAsync<TState, TCore>(CacheStore store, CacheKey key, CacheLookup<T> read,
+        FleetClaim<T> claim, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run, Func<TState, T, TimeSpan>? ttlFrom, bool sync)
+    {
+        try
+        {
+            (T value, bool computed) = await ComputeAsync(store, read, state, core, run).ConfigureAwait(false);
+            if (!computed)
+            {
+                return (value, ComputeOutcome.FellBack);
+            }
+            TimeSpan ttl = value is null && !Description.CacheNulls ? TimeSpan.Zero : TtlOf(state, value, ttlFrom);
+            if (ttl <= TimeSpan.Zero)
+            {
+                return (value, ComputeOutcome.NotStored);
+            }
+            await store.WriteAsync(Description, key, read, value, ttl, sync).ConfigureAwait(false);
+            return (value, ComputeOutcome.Stored);
+        }
+        finally
+        {
+            // Stored or failed, the waiting instances stop waiting: they read the value, or take over.
+            if (claim.HoldsLease)
+            {
+                await store.ReleaseAsync(Description, claim, sync).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private TimeSpan TtlOf<TState>(TState state, T value, Func<TState, T, TimeSpan>? ttlFrom)
+    {
+        if (ttlFrom is null)
+        {
+            return Description.NextTtl();
+        }
+        TimeSpan chosen = ttlFrom(state, value);
+        return chosen <= TimeSpan.Zero ? TimeSpan.Zero : Description.NextTtl(chosen);
+    }
+
+    // The leader waits for ...Core up to the soft timeout while an expired value is held, else up to the hard timeout.
+    // Past it the caller gets the expired value (or, with none, a TimeoutException) and ...Core goes on in the background
+    // and stores; the flight stays in the table until then, so callers of the key meanwhile get the same answer at once
+    // and ...Core runs once. A synchronous method's ...Core runs on the thread pool, so its caller can stop waiting.
+    private async ValueTask<T> ComputeWithTimeoutsAsync<TState, TCore>(Flight<T> flight, CacheStore store, CacheKey key, CacheLookup<T> read,
+        FleetClaim<T> claim, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run, Func<TState, T, TimeSpan>? ttlFrom, bool sync)
+    {
+        bool soft = read.HasStaleValue && Description.SoftTimeout > TimeSpan.Zero;
+        TimeSpan limit = soft ? Description.SoftTimeout : Description.HardTimeout;
+        if (limit <= TimeSpan.Zero)
+        {
+            return (await ComputeAndStoreAsync(store, key, read, claim, state, core, run, ttlFrom, sync).ConfigureAwait(false)).Value;
+        }
+        Task<(T Value, ComputeOutcome Outcome)> computing = sync
+            ? Task.Run(() => ComputeAndStoreAsync(store, key, read, claim, state, core, run, ttlFrom, sync: false).AsTask())
+            : ComputeAndStoreAsync(store, key, read, claim, state, core, run, ttlFrom, sync: false).AsTask();
+        try
+        {
+            return (await computing.WaitAsync(limit, store.Time).ConfigureAwait(false)).Value;
+        }
+        catch (TimeoutException) when (!computing.IsCompleted)
+        {
+            string kind = soft ? "soft" : "hard";
+            CacheMetrics.TimedOut(Name, kind);
+            flight.Detached = true;
+            _ = computing.ContinueWith(static (task, s) =>
+            {
+                (CachedMethod<T> method, Flight<T> flight) = ((CachedMethod<T>, Flight<T>))s!;
+                method._flights.Remove(flight);
+                if (task.Exception?.InnerException is { } failure)
+                {
+                    CacheLog.BackgroundFailed(flight.Store.Logger, method.Name, failure.GetType().Name, failure);
+                }
+            }, (this, flight), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            int milliseconds = (int)limit.TotalMilliseconds;
+            if (read.HasStaleValue)
+            {
+                CacheLog.TimedOut(store.Logger, Name, kind, milliseconds, "the caller got the expired value.");
+                return read.Value;
+            }
+            CacheLog.TimedOut(store.Logger, Name, kind, milliseconds, "no expired value was held, so the caller got a TimeoutException.");
+            throw new TimeoutException(
+                $"{Name} did not return within its HardTimeoutMilliseconds of {milliseconds} ms, and no expired value was held to answer with. " +
+                "It goes on in the background and stores its result; set FailSafeSeconds to answer with an expired value instead.");
+        }
+    }
+
+    // A hit past the method's RefreshAheadPercent: one refresh of the key at a time (it takes the key's flight, so a miss
+    // of the key meanwhile waits for it rather than running ...Core again), on the thread pool with no caller's context.
+    private void Refresh<TState, TCore>(CacheStore store, CacheKey key, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run,
+        Func<TState, T, TimeSpan>? ttlFrom)
+    {
+        var flight = new Flight<T>(store.Invalidations.All, store, key.Hash);
+        if (!_flights.TryPut(flight, expected: null))
+        {
+            return; // a refresh or a miss of the key is already running
+        }
+        ActivityContext startedBy = Activity.Current?.Context ?? default;
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static work => _ = work.Method.RefreshAsync(work.Flight, work.Store, work.Key, work.State, work.Core, work.Run, work.TtlFrom, work.StartedBy),
+            new RefreshWork<T, TState, TCore>(this, flight, store, key, state, core, run, ttlFrom, startedBy), preferLocal: false);
+    }
+
+    private async Task RefreshAsync<TState, TCore>(Flight<T> flight, CacheStore store, CacheKey key, TState state, TCore core,
+        Func<TState, TCore, ValueTask<T>> run, Func<TState, T, TimeSpan>? ttlFrom, ActivityContext startedBy)
+    {
+        using Activity? activity = CacheActivities.StartRefresh(Name, startedBy);
+        string outcome = "skipped";
+        try
+        {
+            // Read again, past the in-process layers: another instance may have refreshed the key already.
+            CacheLookup<T> read = await store.ReadAsync(Description, key, sync: false, refreshing: true).ConfigureAwait(false);
+            T value;
+            if (read.Found)
+            {
+                value = read.Value;
+            }
+            else
+            {
+                FleetClaim<T> claim = Description.SingleFlightAcrossInstances && read.ReachedRedis
+                    ? await store.ClaimAsync(Description, key, sync: false, CancellationToken.None).ConfigureAwait(false)
+                    : FleetClaim<T>.ComputeHere;
+                if (claim.Found)
+                {
+                    value = claim.Value;
+                }
+                else
+                {
+                    (value, ComputeOutcome computed) = await ComputeAndStoreAsync(store, key, read, claim, state, core, run, ttlFrom, sync: false).ConfigureAwait(false);
+                    outcome = computed switch { ComputeOutcome.Stored => "stored", ComputeOutcome.FellBack => "failed", _ => "skipped" };
+                }
+            }
+            flight.Complete(value, null);
+        }
+        catch (Exception ex)
+        {
+            outcome = "failed";
+            CacheActivities.Fail(activity, ex);
+            CacheLog.RefreshFailed(store.Logger, Name, ex.GetType().Name, ex);
+            flight.Complete(default!, new OperationCanceledException("The background refresh failed.")); // a caller that joined it leads again
+        }
+        finally
+        {
+            _flights.Remove(flight);
+            activity?.SetTag("cache.refresh.outcome", outcome);
+            CacheMetrics.Refreshed(Name, outcome);
+        }
+    }
+
+    private static TState Detach<TState>(TState state, Func<TState, TState>? detach) => detach is null ? state : detach(state);
 
     // Runs ...Core. Its exception propagates as is (same object, stack intact) and nothing is stored, unless the method
     // is fail-safe and the read found an expired value in the window: that value stands in, and is not stored again.
@@ -226,3 +407,20 @@ public sealed class CachedMethod<T>
         return value;
     }
 }
+
+/// <summary>What became of a <c>...Core</c> run's result.</summary>
+internal enum ComputeOutcome
+{
+    /// <summary>Stored for its TTL.</summary>
+    Stored,
+
+    /// <summary>Returned, not stored: a null the method does not cache, or a TTL of zero from its <c>TtlFrom</c>.</summary>
+    NotStored,
+
+    /// <summary><c>...Core</c> failed and fail-safe answered with the expired value.</summary>
+    FellBack,
+}
+
+/// <summary>One queued background refresh: what <see cref="CachedMethod{T}"/> needs to run it on the thread pool.</summary>
+internal sealed record RefreshWork<T, TState, TCore>(CachedMethod<T> Method, Flight<T> Flight, CacheStore Store, CacheKey Key, TState State, TCore Core,
+    Func<TState, TCore, ValueTask<T>> Run, Func<TState, T, TimeSpan>? TtlFrom, ActivityContext StartedBy);

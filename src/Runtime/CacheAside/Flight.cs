@@ -26,6 +26,12 @@ internal sealed class Flight<T>(long invalidations, CacheStore store, UInt128 ke
     /// <summary>The next flight of its bucket in the <see cref="FlightTable{T}"/>.</summary>
     public Flight<T>? Next;
 
+    /// <summary>
+    /// Set when the leader answered at a timeout while <c>...Core</c> goes on: the flight then leaves the table when
+    /// <c>...Core</c> ends, not when the leader returns.
+    /// </summary>
+    public bool Detached;
+
     /// <summary>The leader's outcome: its value, its exception, or its cancellation.</summary>
     public Task<T> Join()
     {

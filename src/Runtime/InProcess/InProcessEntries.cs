@@ -88,18 +88,28 @@ internal sealed class InProcessEntries
 
     /// <summary>The hit path: a fresh value whose tags are current, or false.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryGet<T>(CacheKey key, out T value)
+    public bool TryGet<T>(CacheKey key, out T value) => TryGet(key, out value, refreshAhead: false, out _);
+
+    /// <summary>
+    /// The hit path of every method: a fresh value whose tags are current, or false; for a method that refreshes
+    /// ahead, whether the entry is due for it (the only case that reads <see cref="InProcessEntry{T}.RefreshAt"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGet<T>(CacheKey key, out T value, bool refreshAhead, out bool refreshDue)
     {
-        if (_table.Find(key.Hash) is InProcessEntry<T> typed && _clock.NowMilliseconds < typed.FreshUntil &&
+        long now;
+        if (_table.Find(key.Hash) is InProcessEntry<T> typed && (now = _clock.NowMilliseconds) < typed.FreshUntil &&
             (key.Tags.Count == 0 || _tags.AreCurrent(key.Tags, typed.Versions)))
         {
             if (typed.Hits < InProcessEntry.MaxHits)
             {
                 typed.Hits++;
             }
+            refreshDue = refreshAhead && now >= typed.RefreshAt;
             value = typed.Value;
             return true;
         }
+        refreshDue = false;
         value = default!;
         return false;
     }
@@ -120,7 +130,7 @@ internal sealed class InProcessEntries
                 {
                     typed.Hits++;
                 }
-                return CacheLookup<T>.Hit(typed.Value);
+                return CacheLookup<T>.Hit(typed.Value, typed.RefreshAt == long.MaxValue ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(typed.RefreshAt - now));
             }
             if (now < typed.ExpiresAt && current)
             {
@@ -145,9 +155,10 @@ internal sealed class InProcessEntries
     /// Keeps a value of about <paramref name="bytes"/> for <paramref name="ttl"/>, then <paramref name="failSafe"/> more
     /// as a fallback, unless the key was invalidated since <paramref name="stamp"/> was taken. A tagged value is kept
     /// under the versions of the stamp. A value over the per-entry cap is not kept: it is counted, and logged once per
-    /// method.
+    /// method. A method that refreshes ahead has it refreshed on the first hit <paramref name="refreshIn"/> from now.
     /// </summary>
-    public void Set<T>(MethodDescription<T> method, CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe, long bytes)
+    public void Set<T>(MethodDescription<T> method, CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe, long bytes,
+        TimeSpan refreshIn)
     {
         if (!key.CanStoreUnder(stamp.Versions))
         {
@@ -163,8 +174,10 @@ internal sealed class InProcessEntries
             }
             return;
         }
-        long freshUntil = _clock.NowMilliseconds + (long)ttl.TotalMilliseconds;
-        var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes));
+        long now = _clock.NowMilliseconds;
+        long freshUntil = now + (long)ttl.TotalMilliseconds;
+        long refreshAt = refreshIn == TimeSpan.MaxValue ? long.MaxValue : now + (long)refreshIn.TotalMilliseconds;
+        var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes), refreshAt);
         if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, out InProcessEntry? replaced))
         {
             return; // read before an invalidation of its key: never kept after it

@@ -53,10 +53,13 @@ internal abstract class InProcessEntry(UInt128 key, long freshUntil, long expire
 }
 
 /// <summary>A value of type <typeparamref name="T"/>, stored under its tags' <see cref="Versions"/>.</summary>
-internal sealed class InProcessEntry<T>(UInt128 key, T value, long freshUntil, long expiresAt, TagVersions versions, int cost)
+internal sealed class InProcessEntry<T>(UInt128 key, T value, long freshUntil, long expiresAt, TagVersions versions, int cost, long refreshAt = long.MaxValue)
     : InProcessEntry(key, freshUntil, expiresAt, cost)
 {
     public readonly T Value = value;
 
     public readonly TagVersions Versions = versions;
+
+    /// <summary>When a hit starts a refresh-ahead of the entry (same clock as <see cref="InProcessEntry.FreshUntil"/>); read only by methods that refresh ahead.</summary>
+    public readonly long RefreshAt = refreshAt;
 }

@@ -109,11 +109,18 @@ public abstract class CacheStore
         return RemoveTagAsync(tagHash, sync: false);
     }
 
-    /// <summary>The single-flight leader's read, after the in-process entries missed.</summary>
-    internal abstract ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync);
+    /// <summary>The clock of TTLs, which also times <c>...Core</c> against a method's soft and hard timeouts.</summary>
+    internal virtual TimeProvider Time => TimeProvider.System;
 
-    /// <summary>Stores the leader's result, where its read says it belongs.</summary>
-    internal abstract ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync);
+    /// <summary>
+    /// The single-flight leader's read, after the in-process entries missed. A background refresh reads with
+    /// <paramref name="refreshing"/>: past the in-process layers, and a hit that is still due for refresh is a miss
+    /// (one that is not was refreshed meanwhile, by this instance or another).
+    /// </summary>
+    internal abstract ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, bool refreshing = false);
+
+    /// <summary>Stores the leader's result for <paramref name="ttl"/>, where its read says it belongs.</summary>
+    internal abstract ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, TimeSpan ttl, bool sync);
 
     /// <summary>
     /// For a method that computes once across instances, after its read missed: wait for the instance that holds the

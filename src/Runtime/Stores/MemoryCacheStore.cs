@@ -13,6 +13,7 @@ public sealed class MemoryCacheStore : CacheStore
 {
     private readonly InProcessEntries _entries;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates an empty store.</summary>
     public MemoryCacheStore(MemoryCacheStoreOptions? options = null)
@@ -20,6 +21,7 @@ public sealed class MemoryCacheStore : CacheStore
         options ??= new MemoryCacheStoreOptions();
         options.Validate();
         _logger = options.Logger;
+        _time = options.TimeProvider;
         _entries = new InProcessEntries(options.Limits, options.TimeProvider, _logger,
             Invalidations);
         InProcess = _entries;
@@ -40,16 +42,23 @@ public sealed class MemoryCacheStore : CacheStore
         _entries.Clear();
     }
 
-    internal override ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync)
+    internal override TimeProvider Time => _time;
+
+    internal override ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, bool refreshing = false)
     {
         InProcessStamp stamp = _entries.Stamp(key);
-        return new(_entries.Get<T>(key).With(stamp, reachedRedis: false));
+        CacheLookup<T> read = _entries.Get<T>(key);
+        if (refreshing && read.RefreshDue)
+        {
+            read = CacheLookup<T>.Miss(stamp.Versions);
+        }
+        return new(read.With(stamp, reachedRedis: false));
     }
 
     // Kept unless the key was invalidated after its read: a ...Core that began before an invalidation never fills it.
-    internal override ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
+    internal override ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, TimeSpan ttl, bool sync)
     {
-        _entries.Set(method, key, read.Local, value, method.NextTtl(), method.FailSafe, EntrySize.Of(value, method.Json));
+        _entries.Set(method, key, read.Local, value, ttl, method.FailSafe, EntrySize.Of(value, method.Json), method.RefreshIn(ttl));
         return ValueTask.CompletedTask;
     }
 

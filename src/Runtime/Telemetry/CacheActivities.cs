@@ -23,6 +23,23 @@ internal static class CacheActivities
         return activity;
     }
 
+    /// <summary>
+    /// The span of one background refresh: a root of its own (the hit that started it has long returned), linked to
+    /// that hit's span when there was one.
+    /// </summary>
+    public static Activity? StartRefresh(string method, ActivityContext startedBy)
+    {
+        if (!s_source.HasListeners())
+        {
+            return null;
+        }
+        ActivityLink[]? links = startedBy == default ? null : [new ActivityLink(startedBy)];
+        Activity? activity = s_source.StartActivity("cache refresh", ActivityKind.Internal, parentContext: default, tags: null, links: links);
+        activity?.SetTag(CacheMetrics.MethodTag, method);
+        activity?.SetTag("cache.operation", "refresh");
+        return activity;
+    }
+
     /// <summary>Marks a span as failed with the exception's type; callers never see the exception itself.</summary>
     public static void Fail(Activity? activity, Exception exception)
     {

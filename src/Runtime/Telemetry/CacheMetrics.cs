@@ -25,6 +25,8 @@ internal static class CacheMetrics
     public static readonly Counter<long> TooLargeResults = s_meter.CreateCounter<long>("cache.too_large", "{result}", "Results returned but not cached because they were larger than the per-entry cap.");
     public static readonly Counter<long> Leases = s_meter.CreateCounter<long>("cache.leases", "{miss}", "Misses of methods that compute once across instances, by cache.lease.outcome: leader (won the lease and computed), follower (read the value another instance stored), takeover (waited, then computed: the holder failed, died or ran past the lease).");
     public static readonly Counter<long> Evictions = s_meter.CreateCounter<long>("cache.evictions", "{entry}", "In-process entries evicted to stay within the store's bounds, or under memory pressure.");
+    public static readonly Counter<long> Refreshes = s_meter.CreateCounter<long>("cache.refreshes", "{refresh}", "Background refreshes of entries past their RefreshAheadPercent, by cache.refresh.outcome: stored (a new value stored), failed (...Core or the store failed; the current value stays), skipped (nothing stored: refreshed meanwhile by another instance, invalidated, or a TTL of zero).");
+    public static readonly Counter<long> Timeouts = s_meter.CreateCounter<long>("cache.timeouts", "{call}", "Calls that stopped waiting for ...Core, by cache.timeout.kind: soft (given the expired value) or hard (given the expired value, or a TimeoutException); ...Core goes on in the background.");
     public static readonly Histogram<double> Duration = CreateDuration();
 
     // A field, not a static constructor: the class stays beforefieldinit, so hot paths read its fields without init checks.
@@ -61,6 +63,22 @@ internal static class CacheMetrics
         if (Leases.Enabled)
         {
             Leases.Add(1, new KeyValuePair<string, object?>("cache.method", method), new KeyValuePair<string, object?>("cache.lease.outcome", outcome));
+        }
+    }
+
+    public static void Refreshed(string method, string outcome)
+    {
+        if (Refreshes.Enabled)
+        {
+            Refreshes.Add(1, new KeyValuePair<string, object?>(MethodTag, method), new KeyValuePair<string, object?>("cache.refresh.outcome", outcome));
+        }
+    }
+
+    public static void TimedOut(string method, string kind)
+    {
+        if (Timeouts.Enabled)
+        {
+            Timeouts.Add(1, new KeyValuePair<string, object?>(MethodTag, method), new KeyValuePair<string, object?>("cache.timeout.kind", kind));
         }
     }
 

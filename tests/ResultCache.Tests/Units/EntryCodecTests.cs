@@ -24,7 +24,7 @@ public sealed class EntryCodecTests
 
         Assert.StartsWith("{", Encoding.UTF8.GetString(payload[8..]));
         Assert.Equal(System.IO.Hashing.XxHash3.HashToUInt64(payload.AsSpan(8)), System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(payload));
-        CacheLookup<Stats> read = codec.Decode(method, 1, payload, default, out _);
+        CacheLookup<Stats> read = codec.Decode(method, 1, payload, default, out _, out _);
         Assert.True(read.Found);
         Assert.Equal(Value, read.Value);
     }
@@ -37,8 +37,8 @@ public sealed class EntryCodecTests
         byte[] payload = Encode(codec, method, Value, new TagVersions(7, 9), TimeSpan.FromMinutes(5));
 
         Assert.Equal(16, payload.Length - Encode(codec, method, Value, default, TimeSpan.FromMinutes(5)).Length);
-        Assert.True(codec.Decode(method, 1, payload, new TagVersions(7, 9), out _).Found);
-        CacheLookup<Stats> invalidated = codec.Decode(method, 1, payload, new TagVersions(7, 10), out _);
+        Assert.True(codec.Decode(method, 1, payload, new TagVersions(7, 9), out _, out _).Found);
+        CacheLookup<Stats> invalidated = codec.Decode(method, 1, payload, new TagVersions(7, 10), out _, out _);
         Assert.False(invalidated.Found);
         Assert.False(invalidated.HasStaleValue);
         Assert.Equal(10, invalidated.Versions[1]); // a miss carries the current versions for the write
@@ -52,16 +52,16 @@ public sealed class EntryCodecTests
         byte[] payload = Encode(codec, method, Value, default, TimeSpan.FromSeconds(60));
 
         _time.Advance(TimeSpan.FromSeconds(59));
-        Assert.True(codec.Decode(method, 1, payload, default, out _).Found);
+        Assert.True(codec.Decode(method, 1, payload, default, out _, out _).Found);
 
         _time.Advance(TimeSpan.FromSeconds(2));
-        CacheLookup<Stats> stale = codec.Decode(method, 1, payload, default, out _);
+        CacheLookup<Stats> stale = codec.Decode(method, 1, payload, default, out _, out _);
         Assert.False(stale.Found);
         Assert.True(stale.HasStaleValue);
         Assert.Equal(Value, stale.Value);
 
         _time.Advance(TimeSpan.FromSeconds(600));
-        CacheLookup<Stats> gone = codec.Decode(method, 1, payload, default, out _);
+        CacheLookup<Stats> gone = codec.Decode(method, 1, payload, default, out _, out _);
         Assert.False(gone.Found || gone.HasStaleValue);
     }
 
@@ -71,15 +71,15 @@ public sealed class EntryCodecTests
         EntryCodec codec = NewCodec();
         MethodDescription<Stats> method = Method(failSafeSeconds: 0);
 
-        Assert.False(codec.Decode(method, 1, null, default, out _).Found);
+        Assert.False(codec.Decode(method, 1, null, default, out _, out _).Found);
         Assert.Empty(_log.Entries);
 
         byte[] valid = Encode(codec, method, Value, default, TimeSpan.FromMinutes(5));
         byte[] flipped = (byte[])valid.Clone();
         flipped[^3] ^= 0x01; // still valid JSON, with another number in it: the checksum tells
-        Assert.False(codec.Decode(method, 1, new byte[4], new TagVersions(1), out _).Found); // shorter than its header
-        Assert.False(codec.Decode(method, 1, flipped, default, out _).Found);
-        Assert.False(codec.Decode(method, 1, HostileEntries.WithChecksum("{\"ProjectId\": not json"u8), default, out _).Found);
+        Assert.False(codec.Decode(method, 1, new byte[4], new TagVersions(1), out _, out _).Found); // shorter than its header
+        Assert.False(codec.Decode(method, 1, flipped, default, out _, out _).Found);
+        Assert.False(codec.Decode(method, 1, HostileEntries.WithChecksum("{\"ProjectId\": not json"u8), default, out _, out _).Found);
         Assert.Equal(3, _log.Entries.Count(e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read")));
     }
 
@@ -95,7 +95,7 @@ public sealed class EntryCodecTests
 
         Assert.True(payload.Length < json / 2, $"{payload.Length} bytes stored for {json} bytes of JSON");
         Assert.Equal(PayloadCompression.Marker, payload[24]); // after the checksum, the fresh-until time and one tag version
-        CacheLookup<Document> read = codec.Decode(method, 1, payload, new TagVersions(3), out _);
+        CacheLookup<Document> read = codec.Decode(method, 1, payload, new TagVersions(3), out _, out _);
         Assert.True(read.Found);
         Assert.Equal(document.Lines, read.Value.Lines);
     }
@@ -121,7 +121,7 @@ public sealed class EntryCodecTests
         MethodDescription<Stats> method = Method(failSafeSeconds: 0);
         byte[] payload = HostileEntries.WithChecksum([PayloadCompression.Marker, 0xff, 0xff, 0xff, 0x7f, 0x10, 0x41]); // claims 2 GB from two bytes
 
-        Assert.False(codec.Decode(method, 1, payload, default, out _).Found);
+        Assert.False(codec.Decode(method, 1, payload, default, out _, out _).Found);
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
     }
 

@@ -35,7 +35,7 @@ public sealed class EntryFuzzTests(ITestOutputHelper output)
         byte[][] valid = [.. originals.Select(d => Encode(codec, method, d, versions))];
         foreach (byte[] entry in valid)
         {
-            codec.Decode(method, 1, entry, versions, out _); // the serializer builds its reading metadata once, on a first read: not a decode's cost
+            codec.Decode(method, 1, entry, versions, out _, out _); // the serializer builds its reading metadata once, on a first read: not a decode's cost
         }
 
         long hits = 0;
@@ -46,7 +46,7 @@ public sealed class EntryFuzzTests(ITestOutputHelper output)
             int source = random.Next(valid.Length);
             byte[] input = Mutate(valid[source], random);
             long before = GC.GetAllocatedBytesForCurrentThread();
-            CacheLookup<Document> read = codec.Decode(method, 1, input, versions, out _); // throws: the test fails
+            CacheLookup<Document> read = codec.Decode(method, 1, input, versions, out _, out _); // throws: the test fails
             worst = Math.Max(worst, GC.GetAllocatedBytesForCurrentThread() - before);
             if (read.Found || read.HasStaleValue)
             {

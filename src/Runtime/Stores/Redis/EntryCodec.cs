@@ -29,8 +29,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
     public bool TryEncode<T>(MethodDescription<T> method, T value, TagVersions versions, TimeSpan ttl, out RentedBytes payload, out int jsonBytes)
     {
         jsonBytes = 0;
-        bool failSafe = method.FailSafe > TimeSpan.Zero;
-        int header = Checksum + HeaderLength(failSafe, versions);
+        int header = Checksum + HeaderLength(method, versions);
         try
         {
             payload = PayloadWriter.Serialize(value, method.Json, header);
@@ -43,9 +42,15 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
             return false;
         }
         Span<byte> next = payload.Span[Checksum..];
-        if (failSafe)
+        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (method.FramesFreshUntil)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(next, time.GetUtcNow().Add(ttl).ToUnixTimeMilliseconds());
+            BinaryPrimitives.WriteInt64LittleEndian(next, now + (long)ttl.TotalMilliseconds);
+            next = next[sizeof(long)..];
+        }
+        if (method.RefreshAheadPercent > 0)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(next, now + (long)method.RefreshIn(ttl).TotalMilliseconds);
             next = next[sizeof(long)..];
         }
         for (int i = 0; i < versions.Count; i++)
@@ -79,9 +84,11 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
     /// or null for a method that does not cache nulls); and the length of its JSON once decompressed, which weighs the
     /// value in process.
     /// </summary>
-    public CacheLookup<T> Decode<T>(MethodDescription<T> method, UInt128 key, ReadOnlyMemory<byte>? payload, TagVersions versions, out int jsonBytes)
+    public CacheLookup<T> Decode<T>(MethodDescription<T> method, UInt128 key, ReadOnlyMemory<byte>? payload, TagVersions versions, out int jsonBytes,
+        out TimeSpan freshFor)
     {
         jsonBytes = 0;
+        freshFor = TimeSpan.MaxValue;
         var miss = CacheLookup<T>.Miss(versions);
         if (payload is not { } stored)
         {
@@ -93,7 +100,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
             RedisCacheLog.EntryOverCap(logger, method.Name, Hex(key), maxEntryBytes);
             return miss;
         }
-        string? corrupt = stored.Length < Checksum + HeaderLength(method.FailSafe > TimeSpan.Zero, versions) ? "The entry is shorter than its header."
+        string? corrupt = stored.Length < Checksum + HeaderLength(method, versions) ? "The entry is shorter than its header."
             : BinaryPrimitives.ReadUInt64LittleEndian(stored.Span) != XxHash3.HashToUInt64(stored.Span[Checksum..]) ? "The entry's checksum does not match its bytes."
             : null;
         if (corrupt is not null)
@@ -102,7 +109,7 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
             RedisCacheLog.Undeserializable(logger, method.Name, Hex(key), new JsonException(corrupt));
             return miss;
         }
-        if (!TryReadHeader(stored.Span[Checksum..], method.FailSafe > TimeSpan.Zero, versions, out long freshUntil, out int header))
+        if (!TryReadHeader(stored.Span[Checksum..], method, versions, out long freshUntil, out long refreshAt, out int header))
         {
             return miss; // stored under a tag version that was invalidated since
         }
@@ -144,7 +151,11 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
         // Kept past its TTL for fail-safe: a miss that carries the value to fall back on, until the window ends by this
         // process's clock too (Redis expires it by its own).
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return now < freshUntil ? CacheLookup<T>.Hit(value)
+        if (method.FramesFreshUntil && now < freshUntil)
+        {
+            freshFor = TimeSpan.FromMilliseconds(freshUntil - now);
+        }
+        return now < freshUntil ? CacheLookup<T>.Hit(value, refreshAt == long.MaxValue ? TimeSpan.MaxValue : TimeSpan.FromMilliseconds(refreshAt - now))
             : now < freshUntil + (long)method.FailSafe.TotalMilliseconds ? CacheLookup<T>.Stale(value, versions)
             : miss;
     }
@@ -153,18 +164,26 @@ internal sealed class EntryCodec(TimeProvider time, ILogger logger, int? compres
 
     private const int Checksum = sizeof(ulong);
 
-    private static int HeaderLength(bool hasFreshUntil, TagVersions versions) => ((hasFreshUntil ? 1 : 0) + versions.Count) * sizeof(long);
+    private static int HeaderLength<T>(MethodDescription<T> method, TagVersions versions) =>
+        ((method.FramesFreshUntil ? 1 : 0) + (method.RefreshAheadPercent > 0 ? 1 : 0) + versions.Count) * sizeof(long);
 
-    // After the checksum: the fresh-until time, then the tags' versions, which must be the current ones. The caller has
-    // checked that the payload is at least this long.
-    private static bool TryReadHeader(ReadOnlySpan<byte> payload, bool hasFreshUntil, TagVersions current, out long freshUntil, out int header)
+    // After the checksum: the fresh-until time, the refresh-ahead time, then the tags' versions, which must be the
+    // current ones. The caller has checked that the payload is at least this long.
+    private static bool TryReadHeader<T>(ReadOnlySpan<byte> payload, MethodDescription<T> method, TagVersions current, out long freshUntil, out long refreshAt, out int header)
     {
         freshUntil = long.MaxValue;
-        int offset = hasFreshUntil ? sizeof(long) : 0;
-        header = HeaderLength(hasFreshUntil, current);
-        if (hasFreshUntil)
+        refreshAt = long.MaxValue;
+        int offset = 0;
+        header = HeaderLength(method, current);
+        if (method.FramesFreshUntil)
         {
             freshUntil = BinaryPrimitives.ReadInt64LittleEndian(payload);
+            offset += sizeof(long);
+        }
+        if (method.RefreshAheadPercent > 0)
+        {
+            refreshAt = BinaryPrimitives.ReadInt64LittleEndian(payload[offset..]);
+            offset += sizeof(long);
         }
         for (int i = 0; i < current.Count; i++)
         {

@@ -114,11 +114,15 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     // Admission first, then the in-process layers (stamped first, so a later keep sees any invalidation since), then Redis.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    internal override async ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync)
+    internal override async ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, bool refreshing = false)
     {
         IConnectionMultiplexer? connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
         InProcessStamp stamp = Stamp(_local, key);
         CacheLookup<T> inProcess = _local?.Get<T>(key) ?? CacheLookup<T>.Miss(default);
+        if (refreshing && inProcess.Found)
+        {
+            inProcess = CacheLookup<T>.Miss(stamp.Versions); // a refresh asks Redis whether another instance refreshed already
+        }
         if (connection is null)
         {
             CacheMetrics.Bypass(method.Name);
@@ -149,17 +153,20 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         using (lease)
         {
-            CacheLookup<T> lookup = _codec.Decode(method, key.Hash, lease?.Memory, versions?.Value ?? default, out int jsonBytes).With(stamp, reachedRedis: true);
+            CacheLookup<T> lookup = _codec.Decode(method, key.Hash, lease?.Memory, versions?.Value ?? default, out int jsonBytes, out TimeSpan freshFor)
+                .With(stamp, reachedRedis: true);
             if (lookup.Found && _local is { } local)
             {
-                local.Set(method, key, stamp, lookup.Value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, EntrySize.OfJson(jsonBytes));
+                // No longer than the entry has left in Redis, where it says (a TTL chosen by the result may be short).
+                TimeSpan ttl = Shorter(freshFor == TimeSpan.MaxValue ? method.Ttl : freshFor, _localTtl!.Value);
+                local.Set(method, key, stamp, lookup.Value, ttl, TimeSpan.Zero, EntrySize.OfJson(jsonBytes), lookup.RefreshIn);
             }
-            return lookup;
+            return refreshing && lookup.RefreshDue ? CacheLookup<T>.Miss(versions?.Value ?? default).With(stamp, reachedRedis: true) : lookup;
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    internal override async ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync)
+    internal override async ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, TimeSpan ttl, bool sync)
     {
         if (!read.ReachedRedis)
         {
@@ -167,7 +174,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             // Not while a probe is in flight: a success drops these entries before the gate opens, and one kept after that would outlive the outage.
             if (_outage is { } outage && _connection.Status == RedisStatus.Unavailable)
             {
-                outage.Set(method, key, read.Local, value, Shorter(method.NextTtl(), _outageTtl!.Value), method.FailSafe, EntrySize.Of(value, method.Json));
+                outage.Set(method, key, read.Local, value, Shorter(ttl, _outageTtl!.Value), method.FailSafe, EntrySize.Of(value, method.Json), TimeSpan.MaxValue);
             }
             return;
         }
@@ -176,7 +183,6 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             return;
         }
-        TimeSpan ttl = method.NextTtl();
         if (!key.CanStoreUnder(read.Versions) || !_codec.TryEncode(method, value, read.Versions, ttl, out RentedBytes payload, out int jsonBytes))
         {
             return;
@@ -193,7 +199,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             if (_local is { } local && key.Tags.Count == 0)
             {
                 // A tagged value enters the local layer on its next read from Redis, as the layer always did.
-                local.Set(method, key, read.Local, value, Shorter(method.Ttl, _localTtl!.Value), TimeSpan.Zero, EntrySize.OfJson(jsonBytes));
+                local.Set(method, key, read.Local, value, Shorter(ttl, _localTtl!.Value), TimeSpan.Zero, EntrySize.OfJson(jsonBytes), method.RefreshIn(ttl));
             }
             string redisKey = Keys.Entry(method.KeyPrefix, key.Hash);
             (RedisOutcome outcome, _) = await _commands.RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
