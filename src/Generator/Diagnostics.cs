@@ -71,11 +71,19 @@ namespace ResultCache.Generator
             "RC0016", "The type's CacheStore member is not named CacheStore, so the method uses CacheStore.Default",
             "'{0}' uses CacheStore.Default: its type holds the store '{1}' but has no member named CacheStore; add 'private CacheStore CacheStore => {1};' to cache in it");
 
+        public static readonly DiagnosticDescriptor SoftTimeoutWithoutFailSafe = Warning(
+            "RC0017", "A soft timeout without fail-safe never applies",
+            "'{0}' sets SoftTimeoutMilliseconds without FailSafeSeconds: no expired value is ever held to answer with, so the soft timeout cannot apply; set FailSafeSeconds, or use HardTimeoutMilliseconds");
+
+        public static readonly DiagnosticDescriptor TtlFromMismatch = Error(
+            "RC0018", "TtlFrom names no method that can choose the TTL",
+            "TtlFrom of '{0}' names '{1}', which {2}; add '{3}' (or with the parameters of '{0}' after the result)");
+
         public static readonly DiagnosticDescriptor[] All =
         {
             NotPartial, CoreMissing, UnsupportedReturn, UnsupportedParameterKind, InvalidTtl, NoKeyEncoding,
             NotInJsonContext, GenericMethod, NotAJsonContext, NoJsonContext, NotCacheable, IgnoreWithoutCache,
-            InvalidTag, InvalidatorConflict, InvalidOption, StoreMemberMisnamed,
+            InvalidTag, InvalidatorConflict, InvalidOption, StoreMemberMisnamed, SoftTimeoutWithoutFailSafe, TtlFromMismatch,
         };
 
         private static DiagnosticDescriptor Error(string id, string title, string message) =>

@@ -71,11 +71,24 @@ namespace ResultCache.Generator
             }
             string cancellation = method.Shape != ReturnShape.Sync && method.CancellationTokenParameter is { } token ? ", " + Identifier(token) : string.Empty;
             (string state, string core) = StateAndCore(method);
+            var options = new List<string>();
+            if (method.TtlFrom is { } ttlFrom)
+            {
+                options.Add("ttlFrom: " + TtlFromLambda(method, ttlFrom));
+            }
+            if (method.RefreshAheadPercent > 0 && method.CancellationTokenParameter is { } refreshed)
+            {
+                options.Add("detach: " + DetachLambda(method, refreshed));
+            }
             writer.Line("return " + names.Field + "." + Invoke(method.Shape) + "(");
             writer.Line("    " + Store(method) + ",");
             writer.Line("    " + KeyCall(method, names, method.Tags.Count > 0 ? "__tags" : null) + ",");
             writer.Line("    " + state + ",");
-            writer.Line("    " + core + cancellation + ");");
+            writer.Line("    " + core + cancellation + (options.Count == 0 ? ");" : ","));
+            for (int i = 0; i < options.Count; i++)
+            {
+                writer.Line("    " + options[i] + (i == options.Count - 1 ? ");" : ","));
+            }
             writer.CloseBlock();
 
             if (method.EmitInvalidator)
@@ -117,6 +130,22 @@ namespace ResultCache.Generator
             if (method.SingleFlightAcrossInstances)
             {
                 arguments.Add("singleFlightAcrossInstances: true");
+            }
+            if (method.RefreshAheadPercent > 0)
+            {
+                arguments.Add("refreshAheadPercent: " + method.RefreshAheadPercent);
+            }
+            if (method.SoftTimeoutMilliseconds > 0)
+            {
+                arguments.Add("softTimeoutMilliseconds: " + method.SoftTimeoutMilliseconds);
+            }
+            if (method.HardTimeoutMilliseconds > 0)
+            {
+                arguments.Add("hardTimeoutMilliseconds: " + method.HardTimeoutMilliseconds);
+            }
+            if (method.TtlFrom is not null)
+            {
+                arguments.Add("ttlFromResult: true");
             }
             writer.Line(s_generatedCode);
             writer.Line(Hidden);
@@ -311,27 +340,59 @@ namespace ResultCache.Generator
         // Everything ...Core needs travels in one value, a named tuple when there are several, and the lambda is
         // static, so a call allocates no closure. The receiver travels too: the cached path and every fallback run
         // ...Core on that one receiver.
+        // Calls the TtlFrom method on what the state holds: the receiver for an instance method, and the arguments if it takes them.
+        private static string TtlFromLambda(CachedMethodModel method, TtlFromModel ttlFrom)
+        {
+            (string target, List<string> arguments) = CallOnState(method, ttlFrom.Name, ttlFrom.IsStatic);
+            IEnumerable<string> passed = ttlFrom.TakesArguments ? new[] { "__r" }.Concat(arguments) : new[] { "__r" };
+            return "static (__s, __r) => " + target + "(" + string.Join(", ", passed) + ")";
+        }
+
+        // A background refresh outlives the caller: it runs ...Core with the state's token replaced by none.
+        private static string DetachLambda(CachedMethodModel method, string token)
+        {
+            return State(method) == Identifier(token) ? "static _ => default" : "static __s => __s with { " + TupleElement(token) + " = default }";
+        }
+
         private static (string State, string Core) StateAndCore(CachedMethodModel method)
         {
-            string coreName = method.Name + "Core";
+            (string target, List<string> arguments) = CallOnState(method, method.Name + "Core", method.IsStatic);
+            string core = "static " + (State(method) == "(object?)null" ? "_" : "__s") + " => " + target + "(" + string.Join(", ", arguments) + ")";
+            return (State(method), core);
+        }
+
+        // What the generated call passes as the state: nothing, the one value there is, or a tuple of the receiver and arguments.
+        private static string State(CachedMethodModel method)
+        {
+            List<(string Element, string Value)> values = StateValues(method);
+            return values.Count switch
+            {
+                0 => "(object?)null",
+                1 => values[0].Value,
+                _ => "(" + string.Join(", ", values.Select(v => v.Element == v.Value ? v.Value : v.Element + ": " + v.Value)) + ")",
+            };
+        }
+
+        // A method of the type called from a static lambda over the state (__s): its target, and the cached method's arguments read from the state.
+        private static (string Target, List<string> Arguments) CallOnState(CachedMethodModel method, string name, bool isStatic)
+        {
+            List<(string Element, string Value)> values = StateValues(method);
+            if (values.Count == 1)
+            {
+                return method.IsStatic ? (name, new List<string> { "__s" }) : (isStatic ? name : "__s." + name, new List<string>());
+            }
+            List<string> arguments = values.Skip(method.IsStatic ? 0 : 1).Select(v => "__s." + v.Element).ToList();
+            return (isStatic ? name : "__s." + values[0].Element + "." + name, arguments);
+        }
+
+        private static List<(string Element, string Value)> StateValues(CachedMethodModel method)
+        {
             var values = method.Parameters.Select(p => (Element: TupleElement(p.Name), Value: Identifier(p.Name))).ToList();
             if (!method.IsStatic)
             {
                 values.Insert(0, (Element: method.Parameters.Any(p => p.Name == "self") ? "__self" : "self", Value: "this"));
             }
-            switch (values.Count)
-            {
-                case 0:
-                    return ("(object?)null", "static _ => " + coreName + "()");
-                case 1 when method.IsStatic:
-                    return (values[0].Value, "static __s => " + coreName + "(__s)");
-                case 1:
-                    return ("this", "static __s => __s." + coreName + "()");
-            }
-            string state = "(" + string.Join(", ", values.Select(v => v.Element == v.Value ? v.Value : v.Element + ": " + v.Value)) + ")";
-            IEnumerable<string> arguments = values.Skip(method.IsStatic ? 0 : 1).Select(v => "__s." + v.Element);
-            string target = method.IsStatic ? coreName : "__s." + values[0].Element + "." + coreName;
-            return (state, "static __s => " + target + "(" + string.Join(", ", arguments) + ")");
+            return values;
         }
 
         // A tuple element takes the parameter's name, unless a tuple member already has it (Item1, Rest, ToString...).

@@ -50,6 +50,40 @@ public sealed class CodeFixTests
     }
 
     [Fact]
+    public async Task A_missing_TtlFrom_method_gets_a_stub_returning_the_attributes_TTL()
+    {
+        await Verify.CodeFixAsync<AddTtlFromMethodCodeFix>("""
+            using System.Threading.Tasks;
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Orders
+            {
+                [CacheResult(3600, {|RC0018:TtlFrom = "TtlOf"|})]
+                public partial Task<int> CountAsync(int shop);
+
+                private Task<int> CountAsyncCore(int shop) => Task.FromResult(shop);
+            }
+            """, """
+            using System.Threading.Tasks;
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Orders
+            {
+                [CacheResult(3600, TtlFrom = "TtlOf")]
+                public partial Task<int> CountAsync(int shop);
+
+                private static System.TimeSpan TtlOf(int result) => System.TimeSpan.FromSeconds(3600);
+
+                private Task<int> CountAsyncCore(int shop) => Task.FromResult(shop);
+            }
+            """);
+    }
+
+    [Fact]
     public async Task A_store_in_a_field_gets_a_CacheStore_member_that_reads_it()
     {
         await Verify.CodeFixAsync<AddCacheStoreMemberCodeFix>("""

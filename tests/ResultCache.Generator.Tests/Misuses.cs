@@ -341,6 +341,65 @@ internal static class Misuses
                 private int GetCore(int id) => id;
             }
             """ },
+        { "refresh-ahead of 100 percent", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0015:RefreshAheadPercent = 100|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "soft timeout not shorter than the hard one", """
+            public partial class Service
+            {
+                [CacheResult(60, FailSafeSeconds = 60, {|RC0015:SoftTimeoutMilliseconds = 500|}, HardTimeoutMilliseconds = 500)]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "soft timeout without fail-safe", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0017:SoftTimeoutMilliseconds = 50|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "TtlFrom names no method", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0018:TtlFrom = "Missing"|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "TtlFrom method takes no result", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0018:TtlFrom = nameof(Ttl)|})]
+                public partial Task<int> GetAsync(int id);
+                private Task<int> GetAsyncCore(int id) => Task.FromResult(id);
+                private static TimeSpan Ttl() => TimeSpan.FromSeconds(5);
+            }
+            """ },
+        { "TtlFrom method returns no TimeSpan", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0018:TtlFrom = nameof(Ttl)|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+                private static int Ttl(int result) => 5;
+            }
+            """ },
+        { "TtlFrom instance method for a static cached method", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0018:TtlFrom = nameof(Ttl)|})]
+                public static partial int Get(int id);
+                private static int GetCore(int id) => id;
+                private TimeSpan Ttl(int result) => TimeSpan.FromSeconds(5);
+            }
+            """ },
     };
 
     public static string Source(string body) => Usings + body;

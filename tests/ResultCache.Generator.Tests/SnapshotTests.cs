@@ -15,6 +15,7 @@ public sealed class SnapshotTests
         nameof(TestSources.StoreAndReceiver),
         nameof(TestSources.NoSerializer),
         nameof(TestSources.Tagged),
+        nameof(TestSources.Staleness),
     };
 
     [Theory]

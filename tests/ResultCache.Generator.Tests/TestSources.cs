@@ -88,6 +88,40 @@ internal static class TestSources
         }
         """;
 
+    // Refresh-ahead, timeouts and a TTL chosen by the result, on each shape of method and state.
+    public const string Staleness = """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using ResultCache;
+
+        namespace Shop;
+
+        public partial class Orders
+        {
+            [CacheResult(3600, RefreshAheadPercent = 80, TtlFrom = nameof(TtlOf), FailSafeSeconds = 600, SoftTimeoutMilliseconds = 50, HardTimeoutMilliseconds = 2000)]
+            public partial Task<Product> GetAsync(Guid id, CancellationToken cancellationToken);
+
+            private Task<Product> GetAsyncCore(Guid id, CancellationToken cancellationToken) => Task.FromResult(new Product(id, "open"));
+
+            // An instance method that reads the arguments too.
+            private TimeSpan TtlOf(Product product, Guid id, CancellationToken cancellationToken) =>
+                product.Name == "open" ? TimeSpan.FromSeconds(30) : TimeSpan.FromHours(1);
+
+            [CacheResult(60, RefreshAheadPercent = 75)]
+            public partial ValueTask<int> CountAsync(CancellationToken cancellationToken);
+
+            private ValueTask<int> CountAsyncCore(CancellationToken cancellationToken) => new(1);
+
+            [CacheResult(60, TtlFrom = nameof(Short), HardTimeoutMilliseconds = 500)]
+            public static partial int Total(int shop);
+
+            private static int TotalCore(int shop) => shop;
+
+            private static TimeSpan Short(int total) => total == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(10);
+        }
+        """;
+
     public const string SyncStatic = """
         using ResultCache;
 

@@ -52,6 +52,12 @@ namespace ResultCache.Generator.Model
     }
 
     /// <summary>
+    /// The method of the type that <c>TtlFrom</c> names: static or not, and whether it takes the cached method's
+    /// parameters after the result.
+    /// </summary>
+    internal sealed record TtlFromModel(string Name, bool IsStatic, bool TakesArguments);
+
+    /// <summary>
     /// The facts about one cached method that the emitter needs: names, types as written, and choices as enums and
     /// flags. No C# expression is built here; <see cref="Emitter"/> builds them all. Only equatable values, so the
     /// generator's pipeline caches.
@@ -76,6 +82,10 @@ namespace ResultCache.Generator.Model
         int TtlJitterPercent,
         int FailSafeSeconds,
         bool SingleFlightAcrossInstances,
+        int RefreshAheadPercent,
+        int SoftTimeoutMilliseconds,
+        int HardTimeoutMilliseconds,
+        TtlFromModel? TtlFrom,
         EquatableArray<KeyNamePart> KeyName,
         string OverloadId,
         string Signature,

@@ -69,6 +69,7 @@ namespace ResultCache.Generator
             bool acrossInstances = attribute.NamedArguments.Any(a => a.Key == "SingleFlightAcrossInstances" && a.Value.Value is true);
             int jitter = IntOption(attribute, "TtlJitterPercent", 0, 50, "use 0 (off) to 50 percent", method, findings, cancellationToken);
             int failSafe = IntOption(attribute, "FailSafeSeconds", 0, int.MaxValue, "use 0 (off) or a number of seconds", method, findings, cancellationToken);
+            (int refreshAhead, int softTimeout, int hardTimeout) = ReadStaleness(method, attribute, failSafe, findings, cancellationToken);
 
             if (method.IsGenericMethod)
             {
@@ -81,6 +82,7 @@ namespace ResultCache.Generator
                 findings.Add(Diagnostics.UnsupportedReturn, syntax.ReturnType.GetLocation(), method.Name, method.ReturnType.ToDisplayString());
             }
 
+            TtlFromModel? ttlFrom = result is null ? null : ReadTtlFrom(method, attribute, result, ttl, findings, cancellationToken);
             INamedTypeSymbol? json = FindJsonContext(method, compilation, known, findings, nameLocation, cancellationToken);
             var parameters = method.Parameters.Select(p => ParseParameter(p, known, json is not null, findings)).ToList();
             List<TagModel> tags = ParseTags(method, attribute, known, findings, cancellationToken);
@@ -97,11 +99,13 @@ namespace ResultCache.Generator
                 string.Join(",", method.Parameters.Select((p, i) => p.Type.ToDisplayString(s_typeFormat) + ":" + parameters[i].Encoding)) + ")";
             // The declaration's hash tells overloads apart in member and file names, which stay put when only the
             // result's shape changes; the key's signature adds that shape, the manual version, and what changes how an
-            // entry reads: a build that caches nulls, or frames entries for fail-safe, never shares entries with one that does not.
+            // entry reads: a build that caches nulls, or frames entries (fail-safe, refresh-ahead, a TTL chosen by the
+            // result), never shares entries with one that does not.
             string overloadId = StableHash.Hex32(declaration);
             string signature = StableHash.Hex32(
                 declaration + (result is null ? string.Empty : JsonContract.Of(result, json, known)) + (version == 0 ? string.Empty : "|v" + version) +
-                (cacheNulls ? "|nulls" : string.Empty) + (failSafe > 0 ? "|failsafe" : string.Empty));
+                (cacheNulls ? "|nulls" : string.Empty) + (failSafe > 0 ? "|failsafe" : string.Empty) +
+                (refreshAhead > 0 ? "|refresh" : string.Empty) + (ttlFrom is not null ? "|ttlfrom" : string.Empty));
             // With an error, a throwing body is emitted anyway, so the user sees our diagnostic and not CS8795 beside it.
             string? error = findings.FirstErrorId;
 
@@ -125,6 +129,10 @@ namespace ResultCache.Generator
                 TtlJitterPercent: jitter,
                 FailSafeSeconds: failSafe,
                 SingleFlightAcrossInstances: acrossInstances,
+                RefreshAheadPercent: refreshAhead,
+                SoftTimeoutMilliseconds: softTimeout,
+                HardTimeoutMilliseconds: hardTimeout,
+                TtlFrom: ttlFrom,
                 KeyName: KeyName(method).ToEquatableArray(),
                 OverloadId: overloadId,
                 Signature: signature,
