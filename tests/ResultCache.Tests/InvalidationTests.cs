@@ -119,7 +119,7 @@ public sealed class InvalidationTests
         {
             CacheLookup<int> miss = await under.Store.ReadAsync(method, new CacheKey(0, Tags()), sync: false);
             await Task.WhenAll(Enumerable.Range(0, entries).Select(i =>
-                under.Store.WriteAsync(method, new CacheKey((UInt128)i, Tags()), miss, i, sync: false).AsTask()));
+                under.Store.WriteAsync(method, new CacheKey((UInt128)i, Tags()), miss, i, method.Ttl, sync: false).AsTask()));
             Assert.True((await under.Store.ReadAsync(method, new CacheKey((UInt128)(entries - 1), Tags()), sync: false)).Found);
 
             costs.Add(await under.MeasureAsync(() => under.Store.InvalidateTagAsync($"bulk:{kind}").AsTask()));

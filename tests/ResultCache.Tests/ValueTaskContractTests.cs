@@ -39,14 +39,14 @@ public sealed class ValueTaskContractTests
     /// <summary>Answers every read from a completed one-shot source that throws when read twice.</summary>
     private sealed class SingleReadStore(bool hit) : CacheStore
     {
-        internal override ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync)
+        internal override ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, bool refreshing = false)
         {
             object value = typeof(T) == typeof(Stats) ? new Stats(Guid.Empty, default, 7) : "cached";
             var source = new OneShot<CacheLookup<T>>(hit ? CacheLookup<T>.Hit((T)value) : CacheLookup<T>.Miss(default));
             return new ValueTask<CacheLookup<T>>(source, 0);
         }
 
-        internal override ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, bool sync) => ValueTask.CompletedTask;
+        internal override ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, TimeSpan ttl, bool sync) => ValueTask.CompletedTask;
 
         private protected override ValueTask RemoveEntryAsync<T>(MethodDescription<T> method, UInt128 hash, bool sync) => throw new NotSupportedException();
 

@@ -20,6 +20,10 @@ public sealed class CachedMethod<T>
     // One flight per store and key whose read or ...Core is running; removed as soon as it completes. The store is part
     // of the key: two containers (or tenants) with their own stores must never share a result.
     private readonly FlightTable<T> _flights = new();
+
+    // Background refreshes in progress, one per store and key. Apart from the flights: a caller whose read still hits
+    // must not wait for a refresh; one whose read misses joins it instead of running ...Core again.
+    private readonly FlightTable<T> _refreshes = new();
     private readonly UInt128 _emptyArguments;
     private readonly bool _refreshAhead;
     private readonly bool _timeouts;
@@ -205,6 +209,7 @@ public sealed class CachedMethod<T>
                         ? await store.ClaimAsync(Description, key, sync, cancellationToken).ConfigureAwait(false)
                         : FleetClaim<T>.ComputeHere;
                     value = claim.Found ? claim.Value
+                        : _refreshAhead && await JoinRefreshAsync(store, key, invalidations, sync, cancellationToken).ConfigureAwait(false) is (true, var refreshed) ? refreshed
                         : _timeouts ? await ComputeWithTimeoutsAsync(flight, store, key, read, claim, state, core, run, ttlFrom, sync).ConfigureAwait(false)
                         : (await ComputeAndStoreAsync(store, key, read, claim, state, core, run, ttlFrom, sync).ConfigureAwait(false)).Value;
                     CacheMetrics.Finish(start, Name, "miss");
@@ -225,7 +230,7 @@ public sealed class CachedMethod<T>
                 }
                 if (refresh)
                 {
-                    Refresh(store, key, Detach(state, detach), core, run, ttlFrom); // once the key's flight is gone, so the refresh can take it
+                    Refresh(store, key, Detach(state, detach), core, run, ttlFrom);
                 }
             }
         }
@@ -318,15 +323,15 @@ public sealed class CachedMethod<T>
         }
     }
 
-    // A hit past the method's RefreshAheadPercent: one refresh of the key at a time (it takes the key's flight, so a miss
-    // of the key meanwhile waits for it rather than running ...Core again), on the thread pool with no caller's context.
+    // A hit past the method's RefreshAheadPercent: one refresh of the key at a time (a miss of the key meanwhile waits
+    // for it rather than running ...Core again), on the thread pool with no caller's context.
     private void Refresh<TState, TCore>(CacheStore store, CacheKey key, TState state, TCore core, Func<TState, TCore, ValueTask<T>> run,
         Func<TState, T, TimeSpan>? ttlFrom)
     {
         var flight = new Flight<T>(store.Invalidations.All, store, key.Hash);
-        if (!_flights.TryPut(flight, expected: null))
+        if (!_refreshes.TryPut(flight, expected: null))
         {
-            return; // a refresh or a miss of the key is already running
+            return; // a refresh of the key is already running
         }
         ActivityContext startedBy = Activity.Current?.Context ?? default;
         ThreadPool.UnsafeQueueUserWorkItem(
@@ -351,7 +356,7 @@ public sealed class CachedMethod<T>
             else
             {
                 FleetClaim<T> claim = Description.SingleFlightAcrossInstances && read.ReachedRedis
-                    ? await store.ClaimAsync(Description, key, sync: false, CancellationToken.None).ConfigureAwait(false)
+                    ? await store.ClaimAsync(Description, key, sync: false, CancellationToken.None, refreshing: true).ConfigureAwait(false)
                     : FleetClaim<T>.ComputeHere;
                 if (claim.Found)
                 {
@@ -370,13 +375,32 @@ public sealed class CachedMethod<T>
             outcome = "failed";
             CacheActivities.Fail(activity, ex);
             CacheLog.RefreshFailed(store.Logger, Name, ex.GetType().Name, ex);
-            flight.Complete(default!, new OperationCanceledException("The background refresh failed.")); // a caller that joined it leads again
+            flight.Complete(default!, new OperationCanceledException("The background refresh failed.")); // a caller that joined it computes itself
         }
         finally
         {
-            _flights.Remove(flight);
+            _refreshes.Remove(flight);
             activity?.SetTag("cache.refresh.outcome", outcome);
             CacheMetrics.Refreshed(Name, outcome);
+        }
+    }
+
+    // A leader whose read missed while a refresh of the key runs (the entry expired before the refresh ended) takes its
+    // value; false if none runs, an invalidation came since it began, or it failed.
+    private async ValueTask<(bool Found, T Value)> JoinRefreshAsync(CacheStore store, CacheKey key, long invalidations, bool sync, CancellationToken cancellationToken)
+    {
+        if (_refreshes.Find(store, key.Hash) is not { } refresh || refresh.Invalidations != invalidations)
+        {
+            return (false, default!);
+        }
+        Task<T> shared = refresh.Join();
+        try
+        {
+            return (true, sync ? shared.GetAwaiter().GetResult() : await shared.WaitAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (shared.IsCanceled && !cancellationToken.IsCancellationRequested)
+        {
+            return (false, default!);
         }
     }
 

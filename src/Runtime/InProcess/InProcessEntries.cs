@@ -158,7 +158,7 @@ internal sealed class InProcessEntries
     /// method. A method that refreshes ahead has it refreshed on the first hit <paramref name="refreshIn"/> from now.
     /// </summary>
     public void Set<T>(MethodDescription<T> method, CacheKey key, InProcessStamp stamp, T value, TimeSpan ttl, TimeSpan failSafe, long bytes,
-        TimeSpan refreshIn)
+        TimeSpan? refreshIn = null)
     {
         if (!key.CanStoreUnder(stamp.Versions))
         {
@@ -176,7 +176,7 @@ internal sealed class InProcessEntries
         }
         long now = _clock.NowMilliseconds;
         long freshUntil = now + (long)ttl.TotalMilliseconds;
-        long refreshAt = refreshIn == TimeSpan.MaxValue ? long.MaxValue : now + (long)refreshIn.TotalMilliseconds;
+        long refreshAt = refreshIn is not { } due || due == TimeSpan.MaxValue ? long.MaxValue : now + (long)due.TotalMilliseconds;
         var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes), refreshAt);
         if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, out InProcessEntry? replaced))
         {

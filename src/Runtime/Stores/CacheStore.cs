@@ -126,8 +126,8 @@ public abstract class CacheStore
     /// For a method that computes once across instances, after its read missed: wait for the instance that holds the
     /// key's lease, or take the lease. A store with no other instances to share with computes here.
     /// </summary>
-    internal virtual ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken) =>
-        new(FleetClaim<T>.ComputeHere);
+    internal virtual ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken,
+        bool refreshing = false) => new(FleetClaim<T>.ComputeHere);
 
     /// <summary>Gives back a lease from <see cref="ClaimAsync"/>, once the value is stored or its computation failed.</summary>
     internal virtual ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync) => default;

@@ -25,10 +25,12 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
 
     /// <summary>
     /// Takes the key's lease, or waits for its holder's value: compute here (no lease, or Redis unavailable), compute
-    /// under the lease, or the value another instance stored. <paramref name="store"/> reads the entry as it waits.
+    /// under the lease, or the value another instance stored. <paramref name="store"/> reads the entry as it waits; for
+    /// a refresh, a value still due for refresh is not another instance's.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<FleetClaim<T>> ClaimAsync<T>(CacheStore store, MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken)
+    public async ValueTask<FleetClaim<T>> ClaimAsync<T>(CacheStore store, MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken,
+        bool refreshing = false)
     {
         string leaseKey = keys.Lease(method.KeyPrefix, key.Hash);
         string token = Guid.NewGuid().ToString("N");
@@ -55,7 +57,7 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
             {
                 // Another instance may have stored the value and given the lease back since this one's last read: one
                 // more read, so a lease taken just after a value was stored never computes it twice.
-                CacheLookup<T> stored = await store.ReadAsync(method, key, sync).ConfigureAwait(false);
+                CacheLookup<T> stored = await store.ReadAsync(method, key, sync, refreshing).ConfigureAwait(false);
                 if (stored.Found)
                 {
                     await ReleaseAsync(method, FleetClaim<T>.Leader(leaseKey, token), sync).ConfigureAwait(false);
@@ -117,7 +119,7 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
             waited = true;
             pause = pause * 2 < LastPoll ? pause * 2 : LastPoll;
             // The holder stores the value, then gives the lease back: the value is looked for before the lease.
-            CacheLookup<T> read = await store.ReadAsync(method, key, sync).ConfigureAwait(false);
+            CacheLookup<T> read = await store.ReadAsync(method, key, sync, refreshing).ConfigureAwait(false);
             if (read.Found)
             {
                 CacheMetrics.Lease(method.Name, "follower");

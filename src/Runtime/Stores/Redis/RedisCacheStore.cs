@@ -174,7 +174,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             // Not while a probe is in flight: a success drops these entries before the gate opens, and one kept after that would outlive the outage.
             if (_outage is { } outage && _connection.Status == RedisStatus.Unavailable)
             {
-                outage.Set(method, key, read.Local, value, Shorter(ttl, _outageTtl!.Value), method.FailSafe, EntrySize.Of(value, method.Json), TimeSpan.MaxValue);
+                outage.Set(method, key, read.Local, value, Shorter(ttl, _outageTtl!.Value), method.FailSafe, EntrySize.Of(value, method.Json));
             }
             return;
         }
@@ -222,8 +222,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    internal override ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken) =>
-        _lease.ClaimAsync(this, method, key, sync, cancellationToken);
+    internal override ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken,
+        bool refreshing = false) => _lease.ClaimAsync(this, method, key, sync, cancellationToken, refreshing);
 
     internal override ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync) => _lease.ReleaseAsync(method, claim, sync);
 
