@@ -52,6 +52,38 @@ public sealed class StalenessTests
         Assert.True(await Eventually.TrueAsync(() => metrics.Sum("cache.refreshes", ("cache.method", "ResultCache.Tests.StalenessService.RefreshingAsync"), ("cache.refresh.outcome", "stored")) == 1, Limit));
     }
 
+    [Fact]
+    public async Task A_background_refresh_has_its_own_span_linked_to_the_request_whose_hit_started_it()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var requests = new System.Diagnostics.ActivitySource("StalenessTests.Requests");
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is ResultCacheTelemetry.ActivitySourceName or "StalenessTests.Requests",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync("memory", _time, _log);
+        var service = new StalenessService(under.Store);
+        await service.RefreshingAsync(7);
+        _time.Advance(TimeSpan.FromSeconds(9));
+
+        System.Diagnostics.ActivityContext request;
+        using (System.Diagnostics.Activity span = requests.StartActivity("GET /orders")!)
+        {
+            request = span.Context;
+            await service.RefreshingAsync(7);
+        }
+
+        Assert.True(await Eventually.TrueAsync(() => spans.Any(s => s.DisplayName == "cache refresh"), Limit), "No span for the refresh.");
+        System.Diagnostics.Activity refresh = spans.Single(s => s.DisplayName == "cache refresh");
+        Assert.Equal(default, refresh.ParentSpanId); // its own trace: the request has long returned
+        Assert.Equal(request.SpanId, Assert.Single(refresh.Links).Context.SpanId);
+        Assert.Equal("ResultCache.Tests.StalenessService.RefreshingAsync", refresh.GetTagItem("cache.method"));
+        Assert.Equal("stored", refresh.GetTagItem("cache.refresh.outcome"));
+    }
+
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task Sync_and_ValueTask_methods_refresh_ahead_on_the_thread_pool(string kind)
