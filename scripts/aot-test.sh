@@ -34,7 +34,7 @@ grep -q "Redis status: Available" "$out/run.txt"
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
 
 echo "== native: gate closed, then recovery when Redis comes back"
-"$binary" --redis "127.0.0.1:$port" --backoff 1 --duration 5 > "$out/run.txt" &
+"$binary" --redis "127.0.0.1:$port" --backoff 1 --duration 10 > "$out/run.txt" &
 sample_pid=$!
 sleep 2
 start_redis "$port"

@@ -9,6 +9,13 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Throughput on many cores: --throughput [--threads 1,2,4,8,16] (Throughput/ThroughputRun.cs); --machine-probe first
 // says what the machine gives a second thread at all (Throughput/MachineProbe.cs).
 // Large values: --large-values (per-call p50/p99 and MEMORY USAGE per entry, not BenchmarkDotNet).
+// Expiry stalls: --staleness [--seconds 20] [--out staleness.csv] (Staleness/StalenessRun.cs): what callers wait when a
+// hot entry expires, today, with refresh-ahead, with FusionCache's eager refresh, and with a soft timeout.
+if (args.Contains("--staleness"))
+{
+    await ResultCache.Benchmarks.Staleness.StalenessRun.RunAsync(args);
+    return;
+}
 if (args.Contains("--hit-ratio"))
 {
     ResultCache.Benchmarks.HitRatio.HitRatioRun.Run();

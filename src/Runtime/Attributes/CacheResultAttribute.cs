@@ -89,8 +89,8 @@ public sealed class CacheResultAttribute : Attribute
     /// The name of a method of the same type that chooses each new entry's TTL from the result:
     /// <c>TimeSpan SomeMethod(T result)</c>, or with the cached method's own parameters after the result; static, or an
     /// instance method when the cached method is one. <see cref="System.TimeSpan.Zero"/> (or less) means "do not cache
-    /// this one". Checked at compile time and called directly; <see cref="TtlJitterPercent"/> applies on top, and the
-    /// constructor's TTL is then only the default for the entries of the local layer.
+    /// this one". Checked at compile time and called directly; it replaces the constructor's TTL for every new entry,
+    /// and <see cref="TtlJitterPercent"/> applies on top.
     /// </summary>
     public string? TtlFrom { get; set; }
 }
