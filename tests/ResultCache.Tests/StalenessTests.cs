@@ -129,6 +129,37 @@ public sealed class StalenessTests
     }
 
     [Fact]
+    public async Task The_local_layer_and_the_outage_layer_refresh_ahead_too()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var layered = new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = redis.Configuration, TimeProvider = _time, Logger = _log, LocalCache = new LocalCacheOptions { Ttl = TimeSpan.FromSeconds(60) },
+        });
+        using var down = new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = $"127.0.0.1:{RedisServer.FreePort()}", TimeProvider = _time, Logger = _log,
+            FirstBackoff = TimeSpan.FromMinutes(10), Backoff = TimeSpan.FromMinutes(10), // no probe while the clock moves
+        });
+        var local = new StalenessService(layered);
+        var outage = new StalenessService(down);
+        Assert.Equal(101, await local.RefreshingAsync(1)); // kept in Redis and in the local layer
+        Assert.Equal(201, await outage.RefreshingAsync(2)); // Redis unreachable: kept in the outage layer
+        Assert.Equal(RedisStatus.Unavailable, down.Status);
+
+        _time.Advance(TimeSpan.FromSeconds(9));
+        local.Hold = new TaskCompletionSource();
+        outage.Hold = new TaskCompletionSource();
+        Assert.Equal(101, await local.RefreshingAsync(1).WaitAsync(Limit)); // a local hit, due: answered at once
+        Assert.Equal(201, await outage.RefreshingAsync(2).WaitAsync(Limit)); // an outage-layer hit, due: answered at once
+        Assert.True(await Eventually.TrueAsync(() => local.CoreCalls == 2 && outage.CoreCalls == 2, Limit), "A layer did not refresh.");
+        local.Hold.SetResult();
+        outage.Hold.SetResult();
+        Assert.True(await Eventually.TrueAsync(async () => await local.RefreshingAsync(1) == 102, Limit));
+        Assert.True(await Eventually.TrueAsync(async () => await outage.RefreshingAsync(2) == 202, Limit));
+    }
+
+    [Fact]
     public async Task A_fleet_refreshes_a_key_once_with_the_lease()
     {
         await using var redis = await RedisServer.StartAsync();

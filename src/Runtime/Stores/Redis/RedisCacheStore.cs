@@ -132,6 +132,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             if (!inProcess.Found && _outage is { } outage)
             {
                 inProcess = outage.Get<T>(key);
+                if (refreshing && inProcess.RefreshDue)
+                {
+                    inProcess = CacheLookup<T>.Miss(outageStamp.Versions);
+                }
             }
             return inProcess.With(outageStamp, reachedRedis: false);
         }
@@ -174,7 +178,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             // Not while a probe is in flight: a success drops these entries before the gate opens, and one kept after that would outlive the outage.
             if (_outage is { } outage && _connection.Status == RedisStatus.Unavailable)
             {
-                outage.Set(method, key, read.Local, value, Shorter(ttl, _outageTtl!.Value), method.FailSafe, EntrySize.Of(value, method.Json));
+                TimeSpan kept = Shorter(ttl, _outageTtl!.Value);
+                outage.Set(method, key, read.Local, value, kept, method.FailSafe, EntrySize.Of(value, method.Json), method.RefreshIn(kept));
             }
             return;
         }
