@@ -79,11 +79,20 @@ namespace ResultCache.Generator
             "RC0018", "TtlFrom names no method that can choose the TTL",
             "TtlFrom of '{0}' names '{1}', which {2}; add '{3}' (or with the parameters of '{0}' after the result)");
 
+        public static readonly DiagnosticDescriptor InvalidBatchBy = Error(
+            "RC0019", "BatchBy names no key parameter to batch on",
+            "BatchBy of '{0}' is '{1}', which {2}; name one key parameter, such as BatchBy = nameof(id)");
+
+        public static readonly DiagnosticDescriptor ManyCoreMissing = Error(
+            "RC0020", "The batch's ...ManyCore method is missing or does not match",
+            "'{0}' batches by a parameter, so it needs '{1}' to compute the keys that missed: add '{2}'");
+
         public static readonly DiagnosticDescriptor[] All =
         {
             NotPartial, CoreMissing, UnsupportedReturn, UnsupportedParameterKind, InvalidTtl, NoKeyEncoding,
             NotInJsonContext, GenericMethod, NotAJsonContext, NoJsonContext, NotCacheable, IgnoreWithoutCache,
             InvalidTag, InvalidatorConflict, InvalidOption, StoreMemberMisnamed, SoftTimeoutWithoutFailSafe, TtlFromMismatch,
+            InvalidBatchBy, ManyCoreMissing,
         };
 
         private static DiagnosticDescriptor Error(string id, string title, string message) =>

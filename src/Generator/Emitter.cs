@@ -96,6 +96,11 @@ namespace ResultCache.Generator
                 writer.Line();
                 WriteInvalidator(writer, method, names);
             }
+            if (method.Batch is { } batch)
+            {
+                writer.Line();
+                WriteBatchCompanion(writer, method, names, batch);
+            }
             if (HasKeyParts(method))
             {
                 writer.Line();
@@ -180,6 +185,63 @@ namespace ResultCache.Generator
                 ? "return " + store + ".InvalidateAsync(" + names.Field + ", " + KeyCall(method, names, tags: null) + (takesToken ? ", " + token : string.Empty) + ");"
                 : store + ".Invalidate(" + names.Field + ", " + KeyCall(method, names, tags: null) + ");");
             writer.CloseBlock();
+        }
+
+        // The batch companion: each id's key built as the single method builds it (its tags included), then one call.
+        private static void WriteBatchCompanion(SourceWriter writer, CachedMethodModel method, Names names, BatchModel batch)
+        {
+            string dictionary = "global::System.Collections.Generic.IReadOnlyDictionary<" + batch.KeyType + ", " + method.ResultType + ">";
+            string returns = method.Shape switch
+            {
+                ReturnShape.Task => "global::System.Threading.Tasks.Task<" + dictionary + ">",
+                ReturnShape.ValueTask => "global::System.Threading.Tasks.ValueTask<" + dictionary + ">",
+                _ => dictionary,
+            };
+            IEnumerable<string> parameters = method.Parameters.Select((p, i) => i == batch.ParameterIndex
+                ? "global::System.Collections.Generic.IEnumerable<" + batch.KeyType + "> " + Identifier(batch.Plural)
+                : Parameter(p) + (p.DefaultValue is null ? string.Empty : " = " + p.DefaultValue));
+            string id = Identifier(method.Parameters[batch.ParameterIndex].Name);
+            writer.Line("/// <summary>Calls <c>" + method.Name + "</c> for many <c>" + method.Parameters[batch.ParameterIndex].Name + "</c>: one lookup each, one <c>" +
+                batch.CoreName + "</c> for those that missed. The answer holds every one that has a value.</summary>");
+            writer.Line(s_generatedCode);
+            writer.OpenBlock(Words(Accessibility(method.Accessibility), method.IsStatic ? "static" : null) + returns + " " + batch.Companion + "(" + string.Join(", ", parameters) + ")");
+            writer.Line("var __ids = new global::System.Collections.Generic.List<" + batch.KeyType + ">();");
+            writer.Line("var __keys = new global::System.Collections.Generic.List<global::ResultCache.CompilerServices.CacheKey>();");
+            writer.OpenBlock("foreach (var " + id + " in " + Identifier(batch.Plural) + ")");
+            if (method.Tags.Count > 0)
+            {
+                WriteTags(writer, method);
+            }
+            writer.Line("__ids.Add(" + id + ");");
+            writer.Line("__keys.Add(" + KeyCall(method, names, method.Tags.Count > 0 ? "__tags" : null) + ");");
+            writer.CloseBlock();
+            string cancellation = method.Shape != ReturnShape.Sync && method.CancellationTokenParameter is { } token ? ", " + Identifier(token) : string.Empty;
+            (string state, string core) = BatchStateAndCore(method, batch);
+            string invoke = method.Shape switch { ReturnShape.Task => "InvokeManyAsync", ReturnShape.ValueTask => "InvokeManyValueAsync", _ => "InvokeMany" };
+            writer.Line("return " + names.Field + "." + invoke + "(");
+            writer.Line("    " + Store(method) + ",");
+            writer.Line("    __ids,");
+            writer.Line("    __keys,");
+            writer.Line("    " + state + ",");
+            writer.Line("    " + core + cancellation + ");");
+            writer.CloseBlock();
+        }
+
+        // The state of a batch call holds every argument but the many; its core gets the missing ids in their place.
+        private static (string State, string Core) BatchStateAndCore(CachedMethodModel method, BatchModel batch)
+        {
+            string batched = TupleElement(method.Parameters[batch.ParameterIndex].Name);
+            List<(string Element, string Value)> values = StateValues(method).Where(v => v.Element != batched).ToList();
+            string state = values.Count switch
+            {
+                0 => "(object?)null",
+                1 => values[0].Value,
+                _ => "(" + string.Join(", ", values.Select(v => v.Element == v.Value ? v.Value : v.Element + ": " + v.Value)) + ")",
+            };
+            string From(string element) => values.Count == 1 ? "__s" : "__s." + element;
+            IEnumerable<string> arguments = method.Parameters.Select((p, i) => i == batch.ParameterIndex ? "__missing" : From(TupleElement(p.Name)));
+            string target = method.IsStatic ? batch.CoreName : From(values[0].Element) + "." + batch.CoreName;
+            return (state, "static (" + (values.Count == 0 ? "_" : "__s") + ", __missing) => " + target + "(" + string.Join(", ", arguments) + ")");
         }
 
         // One writer of the key for the method and its companion: the receiver (for an ICacheKey type), then each key argument.

@@ -19,6 +19,8 @@ namespace ResultCache.Generator.Helpers
 
         public int Count => _items?.Length ?? 0;
 
+        public T this[int index] => _items![index];
+
         public bool Equals(EquatableArray<T> other) => AsSpan().SequenceEqual(other.AsSpan());
 
         public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);

@@ -58,6 +58,12 @@ namespace ResultCache.Generator.Model
     internal sealed record TtlFromModel(string Name, bool IsStatic, bool TakesArguments);
 
     /// <summary>
+    /// The batch companion of a method with <c>BatchBy</c>: which parameter it takes many of (by position), the key's
+    /// type, the companion's and its core's names, and the companion's name for the many.
+    /// </summary>
+    internal sealed record BatchModel(int ParameterIndex, string KeyType, string Companion, string CoreName, string Plural);
+
+    /// <summary>
     /// The facts about one cached method that the emitter needs: names, types as written, and choices as enums and
     /// flags. No C# expression is built here; <see cref="Emitter"/> builds them all. Only equatable values, so the
     /// generator's pipeline caches.
@@ -86,6 +92,7 @@ namespace ResultCache.Generator.Model
         int SoftTimeoutMilliseconds,
         int HardTimeoutMilliseconds,
         TtlFromModel? TtlFrom,
+        BatchModel? Batch,
         EquatableArray<KeyNamePart> KeyName,
         string OverloadId,
         string Signature,

@@ -42,5 +42,6 @@ namespace ResultCache.Generator.Model
         ParameterKind Kind,
         KeyEncoding Encoding,
         bool IsCollection,
-        int KeyBytes = 0);
+        int KeyBytes = 0,
+        string? DefaultValue = null);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using ResultCache.Generator.Model;
 using ResultCache.Generator.Symbols;
 
@@ -9,6 +10,18 @@ namespace ResultCache.Generator
     /// <summary>How each parameter is written into the cache key, decided at compile time from its type.</summary>
     internal static partial class MethodReader
     {
+        // The declared default as a constant the batch companion repeats: default, a literal, or a cast number or enum.
+        private static string? DefaultValueOf(IParameterSymbol parameter, string type) =>
+            !parameter.HasExplicitDefaultValue ? null
+            : parameter.ExplicitDefaultValue switch
+            {
+                null => "default",
+                string text => SymbolDisplay.FormatLiteral(text, quote: true),
+                bool flag => flag ? "true" : "false",
+                char letter => SymbolDisplay.FormatLiteral(letter, quote: true),
+                object value => "(" + type.TrimEnd('?') + ")" + SymbolDisplay.FormatPrimitive(value, quoteStrings: false, useHexadecimalNumbers: false),
+            };
+
         private static ParameterModel ParseParameter(IParameterSymbol parameter, KnownTypes known, bool hasJsonContext, Findings findings)
         {
             Location? location = parameter.Locations.FirstOrDefault();
@@ -23,7 +36,8 @@ namespace ResultCache.Generator
             };
             ParameterModel Model(KeyEncoding encoding, bool isCollection = false) =>
                 new(parameter.Name, type, kind, encoding, isCollection,
-                    encoding is KeyEncoding.Value or KeyEncoding.Enum && !isCollection ? known.Scalars.KeyBytes(parameter.Type) : 0);
+                    encoding is KeyEncoding.Value or KeyEncoding.Enum && !isCollection ? known.Scalars.KeyBytes(parameter.Type) : 0,
+                    DefaultValueOf(parameter, type));
 
             string? refusal = parameter.RefKind != RefKind.None ? "'" + Emitter.Modifier(kind).Trim() + "'"
                 : parameter.Type is IPointerTypeSymbol or IFunctionPointerTypeSymbol ? "a pointer"

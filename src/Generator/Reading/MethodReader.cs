@@ -86,6 +86,7 @@ namespace ResultCache.Generator
             INamedTypeSymbol? json = FindJsonContext(method, compilation, known, findings, nameLocation, cancellationToken);
             var parameters = method.Parameters.Select(p => ParseParameter(p, known, json is not null, findings)).ToList();
             List<TagModel> tags = ParseTags(method, attribute, known, findings, cancellationToken);
+            BatchModel? batch = ReadBatch(method, attribute, result, shape, parameters, compilation, findings, cancellationToken);
             bool emitInvalidator = !InvalidatorTaken(method, parameters, known, nameLocation, findings);
 
             if (!method.IsGenericMethod && !HasMatchingCore(method))
@@ -133,6 +134,7 @@ namespace ResultCache.Generator
                 SoftTimeoutMilliseconds: softTimeout,
                 HardTimeoutMilliseconds: hardTimeout,
                 TtlFrom: ttlFrom,
+                Batch: batch,
                 KeyName: KeyName(method).ToEquatableArray(),
                 OverloadId: overloadId,
                 Signature: signature,

@@ -93,4 +93,13 @@ public sealed class CacheResultAttribute : Attribute
     /// and <see cref="TtlJitterPercent"/> applies on top.
     /// </summary>
     public string? TtlFrom { get; set; }
+
+    /// <summary>
+    /// Batch calls: the name of one key parameter (<c>BatchBy = nameof(id)</c>). The generator then also writes
+    /// <c>GetProductManyAsync(IEnumerable&lt;int&gt; ids, ...)</c> beside <c>GetProductAsync(int id, ...)</c>: it looks up
+    /// every id's entry (the same entries the single method reads and writes) and calls your
+    /// <c>GetProductManyAsyncCore(IReadOnlyList&lt;int&gt; ids, ...)</c> once, with only the ids that missed, and returns
+    /// a dictionary of every id that has a value. An id the core leaves out is absent from the answer and not cached.
+    /// </summary>
+    public string? BatchBy { get; set; }
 }

@@ -15,7 +15,7 @@ namespace ResultCache.CompilerServices;
 /// the result where its read says it belongs (Redis, or in process while Redis is unavailable).
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class CachedMethod<T>
+public sealed partial class CachedMethod<T>
 {
     // One flight per store and key whose read or ...Core is running; removed as soon as it completes. The store is part
     // of the key: two containers (or tenants) with their own stores must never share a result.

@@ -56,8 +56,13 @@ internal sealed class Flight<T>(long invalidations, CacheStore store, UInt128 ke
         }
     }
 
+    /// <summary>Settles the flight once; a later call (a batch failing after some of its keys completed) changes nothing.</summary>
     public void Complete(T value, Exception? failure)
     {
+        if (ReferenceEquals(Volatile.Read(ref _state), Done))
+        {
+            return; // only the leader completes a flight, so there is no race to lose here
+        }
         _value = value;
         _failure = failure;
         if (Interlocked.Exchange(ref _state, Done) is TaskCompletionSource<T> waiters)

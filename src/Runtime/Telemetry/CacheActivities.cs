@@ -40,6 +40,20 @@ internal static class CacheActivities
         return activity;
     }
 
+    /// <summary>The span of one batch call, around its lookups, its core call and its writes.</summary>
+    public static Activity? StartBatch(string method, int size)
+    {
+        if (!s_source.HasListeners())
+        {
+            return null;
+        }
+        Activity? activity = s_source.StartActivity("cache batch", ActivityKind.Internal);
+        activity?.SetTag(CacheMetrics.MethodTag, method);
+        activity?.SetTag("cache.operation", "batch");
+        activity?.SetTag("cache.batch.size", size);
+        return activity;
+    }
+
     /// <summary>Marks a span as failed with the exception's type; callers never see the exception itself.</summary>
     public static void Fail(Activity? activity, Exception exception)
     {

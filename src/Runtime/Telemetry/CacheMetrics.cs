@@ -27,6 +27,7 @@ internal static class CacheMetrics
     public static readonly Counter<long> Evictions = s_meter.CreateCounter<long>("cache.evictions", "{entry}", "In-process entries evicted to stay within the store's bounds, or under memory pressure.");
     public static readonly Counter<long> Refreshes = s_meter.CreateCounter<long>("cache.refreshes", "{refresh}", "Background refreshes of entries past their RefreshAheadPercent, by cache.refresh.outcome: stored (a new value stored), failed (...Core or the store failed; the current value stays), skipped (nothing stored: refreshed meanwhile by another instance, invalidated, or a TTL of zero).");
     public static readonly Counter<long> Timeouts = s_meter.CreateCounter<long>("cache.timeouts", "{call}", "Calls that stopped waiting for ...Core, by cache.timeout.kind: soft (given the expired value) or hard (given the expired value, or a TimeoutException); ...Core goes on in the background.");
+    public static readonly Histogram<int> BatchSize = s_meter.CreateHistogram<int>("cache.batch.size", "{key}", "Keys asked for by each batch call (BatchBy), duplicates included.");
     public static readonly Histogram<double> Duration = CreateDuration();
 
     // A field, not a static constructor: the class stays beforefieldinit, so hot paths read its fields without init checks.
@@ -79,6 +80,14 @@ internal static class CacheMetrics
         if (Timeouts.Enabled)
         {
             Timeouts.Add(1, new KeyValuePair<string, object?>(MethodTag, method), new KeyValuePair<string, object?>("cache.timeout.kind", kind));
+        }
+    }
+
+    public static void Batch(string method, int size)
+    {
+        if (BatchSize.Enabled)
+        {
+            BatchSize.Record(size, new KeyValuePair<string, object?>(MethodTag, method));
         }
     }
 

@@ -1,0 +1,149 @@
+using ResultCache.Tests.Infrastructure;
+
+namespace ResultCache.Tests;
+
+/// <summary>
+/// Batch calls: one ...ManyCore call for the keys that missed, sharing entries, flights and invalidation with the
+/// single method, on both stores, with Redis unreachable, and on a Redis Cluster.
+/// </summary>
+public sealed class BatchTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
+    private readonly LogSink _log = new();
+
+    public static TheoryData<string> StoreKinds => StoreUnderTest.Kinds;
+
+    [Theory]
+    [MemberData(nameof(StoreKinds))]
+    public async Task A_batch_at_90_percent_hits_asks_the_core_once_for_the_ten_missing_ids_and_fills_what_single_calls_read(string kind)
+    {
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, TimeProvider.System, _log);
+        var service = new BatchService(under.Store);
+        for (int id = 0; id < 90; id++)
+        {
+            await service.GetProductAsync(id, Region.North);
+        }
+        service.Asked.Clear();
+
+        IReadOnlyDictionary<int, string> answer = await service.GetProductManyAsync(Enumerable.Range(0, 100).Reverse(), Region.North);
+
+        Assert.Equal(100, answer.Count);
+        Assert.All(answer, pair => Assert.Equal($"{pair.Key}@North", pair.Value));
+        Assert.Equal(1, service.ManyCalls);
+        Assert.Equal(Enumerable.Range(90, 10).Reverse(), Assert.Single(service.Asked)); // the missing ones, in the caller's order
+        Assert.Equal("95@North", await service.GetProductAsync(95, Region.North)); // the batch filled the single method's entry
+        Assert.Equal(90, service.SingleCalls);
+        Assert.Equal(2, (await service.GetProductManyAsync([3, 95], Region.South)).Count);
+        Assert.Equal(2, service.ManyCalls); // another region is another key
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds))]
+    public async Task Duplicates_are_asked_once_and_ids_the_core_leaves_out_are_absent_and_not_cached(string kind)
+    {
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, TimeProvider.System, _log);
+        var service = new BatchService(under.Store);
+        service.Unknown.Add(7);
+        await service.GetProductAsync(3, Region.North);
+        service.Asked.Clear();
+
+        IReadOnlyDictionary<int, string> answer = await service.GetProductManyAsync([5, 3, 7, 5, 9], Region.North);
+
+        Assert.Equal([3, 5, 9], answer.Keys.Order());
+        Assert.Equal([5, 7, 9], Assert.Single(service.Asked));
+        await service.GetProductManyAsync([7], Region.North);
+        Assert.Equal([7], service.Asked.Last()); // not cached: asked again
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds))]
+    public async Task Invalidating_one_element_or_its_tag_makes_only_that_element_miss(string kind)
+    {
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, TimeProvider.System, _log);
+        var service = new BatchService(under.Store);
+        await service.GetProductManyAsync(Enumerable.Range(0, 10), Region.North);
+
+        await service.InvalidateGetProductAsync(4, Region.North);
+        await under.Store.InvalidateTagAsync("product:6");
+        await service.GetProductManyAsync(Enumerable.Range(0, 10), Region.North);
+
+        Assert.Equal([4, 6], service.Asked.Last());
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds))]
+    public async Task Sync_and_ValueTask_methods_have_batch_companions_too(string kind)
+    {
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, TimeProvider.System, _log);
+        var service = new BatchService(under.Store);
+        Assert.Equal(8, service.Price(4));
+        IReadOnlyDictionary<int, int> prices = service.PriceMany([4, 5, 6]);
+        Assert.Equal(new Dictionary<int, int> { [4] = 8, [5] = 10, [6] = 12 }, prices);
+        Assert.Equal([5, 6], service.Asked.Last());
+        IReadOnlyDictionary<long, long> stock = await service.StockManyAsync([1L, 2L]);
+        Assert.Equal(6, stock[2]);
+        Assert.Equal(3, await service.StockAsync(1));
+        Assert.Equal(2, service.ManyCalls);
+        Assert.Equal(1, service.SingleCalls);
+    }
+
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("unreachable")]
+    public async Task Sixteen_callers_of_overlapping_batches_and_single_calls_compute_each_key_once(string kind)
+    {
+        await using RedisServer? redis = kind == "redis" ? await RedisServer.StartAsync() : null;
+        using var store = new RedisCacheStore(new RedisCacheStoreOptions
+        {
+            Configuration = redis?.Configuration ?? $"127.0.0.1:{RedisServer.FreePort()}", Logger = _log, Backoff = TimeSpan.FromMinutes(10),
+            FirstBackoff = TimeSpan.FromMinutes(10),
+        });
+        var service = new BatchService(store) { Hold = new TaskCompletionSource() };
+
+        // Caller c asks for ids [4c, 4c + 40): neighbours overlap by 36; every fourth caller makes single calls instead.
+        Task[] callers = Enumerable.Range(0, 16).Select(c => c % 4 == 3
+            ? Task.WhenAll(Enumerable.Range(4 * c, 40).Select(id => service.GetProductAsync(id, Region.North)))
+            : (Task)service.GetProductManyAsync(Enumerable.Range(4 * c, 40), Region.North)).ToArray();
+        await Task.Delay(200);
+        service.Hold.SetResult();
+        await Task.WhenAll(callers).WaitAsync(Limit);
+
+        int[] computed = service.Asked.SelectMany(ids => ids).ToArray();
+        Assert.Equal(computed.Distinct().Count(), computed.Length); // no key computed twice
+        Assert.Equal(Enumerable.Range(0, 4 * 15 + 40), computed.Order());
+        foreach (Task<IReadOnlyDictionary<int, string>> batch in callers.OfType<Task<IReadOnlyDictionary<int, string>>>())
+        {
+            Assert.Equal(40, (await batch).Count);
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_over_every_slot_range_of_a_cluster_needs_no_cross_slot_command()
+    {
+        await using RedisCluster cluster = await RedisCluster.StartAsync(masters: 3);
+        using var store = new RedisCacheStore(new RedisCacheStoreOptions { Configuration = cluster.Configuration, Logger = _log });
+        var service = new BatchService(store);
+
+        IReadOnlyDictionary<int, string> first = await service.GetProductManyAsync(Enumerable.Range(0, 300), Region.North);
+        IReadOnlyDictionary<int, string> second = await service.GetProductManyAsync(Enumerable.Range(0, 300), Region.North);
+
+        Assert.Equal(300, first.Count);
+        Assert.Equal(first, second);
+        Assert.Equal(1, service.ManyCalls); // the second batch read every element back from the cluster
+        Assert.All(cluster.Nodes.Take(3), node => Assert.True(cluster.KeysOn(node) > 0, "A master holds none of the batch's keys."));
+        Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("CROSSSLOT", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreKinds))]
+    public async Task A_failing_core_fails_the_batch_and_caches_nothing(string kind)
+    {
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync(kind, TimeProvider.System, _log);
+        var service = new BatchService(under.Store) { Failure = new InvalidOperationException("database down") };
+
+        Assert.Same(service.Failure, await Assert.ThrowsAsync<InvalidOperationException>(() => service.GetProductManyAsync([1, 2], Region.North)));
+        service.Failure = null;
+        Assert.Equal(2, (await service.GetProductManyAsync([1, 2], Region.North)).Count);
+        Assert.Equal([1, 2], service.Asked.Last());
+    }
+}
