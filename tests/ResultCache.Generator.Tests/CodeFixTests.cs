@@ -52,7 +52,7 @@ public sealed class CodeFixTests
     [Fact]
     public async Task A_missing_TtlFrom_method_gets_a_stub_returning_the_attributes_TTL()
     {
-        await Verify.CodeFixAsync<AddTtlFromMethodCodeFix>("""
+        await Verify.CodeFixAsync<AddMethodStubCodeFix>("""
             using System.Threading.Tasks;
             using ResultCache;
 
@@ -79,6 +79,40 @@ public sealed class CodeFixTests
                 private static System.TimeSpan TtlOf(int result) => System.TimeSpan.FromSeconds(3600);
 
                 private Task<int> CountAsyncCore(int shop) => Task.FromResult(shop);
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task A_missing_ManyCore_gets_a_stub_with_the_batch_signature()
+    {
+        await Verify.CodeFixAsync<AddMethodStubCodeFix>("""
+            using System.Threading.Tasks;
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Orders
+            {
+                [CacheResult(60, {|RC0020:BatchBy = nameof(id)|})]
+                public partial Task<int> CountAsync(int id, string region);
+
+                private Task<int> CountAsyncCore(int id, string region) => Task.FromResult(id);
+            }
+            """, """
+            using System.Threading.Tasks;
+            using ResultCache;
+
+            namespace Shop;
+
+            public partial class Orders
+            {
+                [CacheResult(60, BatchBy = nameof(id))]
+                public partial Task<int> CountAsync(int id, string region);
+
+                private Task<System.Collections.Generic.IReadOnlyDictionary<int, int>> CountManyAsyncCore(System.Collections.Generic.IReadOnlyList<int> ids, string region) => throw new System.NotImplementedException();
+
+                private Task<int> CountAsyncCore(int id, string region) => Task.FromResult(id);
             }
             """);
     }

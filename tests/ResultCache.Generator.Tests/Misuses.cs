@@ -400,6 +400,47 @@ internal static class Misuses
                 private TimeSpan Ttl(int result) => TimeSpan.FromSeconds(5);
             }
             """ },
+        { "BatchBy names no parameter", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0019:BatchBy = "ids"|})]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+            }
+            """ },
+        { "BatchBy names an ignored parameter", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0019:BatchBy = nameof(trace)|})]
+                public partial int Get(int id, [CacheKeyIgnore] string trace);
+                private int GetCore(int id, string trace) => id;
+            }
+            """ },
+        { "BatchBy names a collection", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0019:BatchBy = nameof(ids)|})]
+                public partial int Get(int[] ids);
+                private int GetCore(int[] ids) => ids.Length;
+            }
+            """ },
+        { "ManyCore missing", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0020:BatchBy = nameof(id)|})]
+                public partial Task<int> GetAsync(int id);
+                private Task<int> GetAsyncCore(int id) => Task.FromResult(id);
+            }
+            """ },
+        { "ManyCore with the wrong signature", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0020:BatchBy = nameof(id)|})]
+                public partial Task<int> GetAsync(int id);
+                private Task<int> GetAsyncCore(int id) => Task.FromResult(id);
+                private Task<Dictionary<int, int>> GetManyAsyncCore(List<int> ids) => Task.FromResult(new Dictionary<int, int>());
+            }
+            """ },
     };
 
     public static string Source(string body) => Usings + body;

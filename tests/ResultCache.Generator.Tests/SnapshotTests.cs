@@ -16,6 +16,7 @@ public sealed class SnapshotTests
         nameof(TestSources.NoSerializer),
         nameof(TestSources.Tagged),
         nameof(TestSources.Staleness),
+        nameof(TestSources.Batch),
     };
 
     [Theory]

@@ -122,6 +122,35 @@ internal static class TestSources
         }
         """;
 
+    // Batch companions of each shape: an instance method with a tag on the batched id and a token, a static sync one.
+    public const string Batch = """
+        using System;
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using ResultCache;
+
+        namespace Shop;
+
+        public partial class Products
+        {
+            [CacheResult(300, BatchBy = nameof(id), Tags = new[] { "product:{id}" })]
+            public partial Task<Product> GetProductAsync(Guid id, string region, CancellationToken cancellationToken = default);
+
+            private Task<Product> GetProductAsyncCore(Guid id, string region, CancellationToken cancellationToken) => Task.FromResult(new Product(id, region));
+
+            private Task<IReadOnlyDictionary<Guid, Product>> GetProductManyAsyncCore(IReadOnlyList<Guid> ids, string region, CancellationToken cancellationToken) =>
+                Task.FromResult<IReadOnlyDictionary<Guid, Product>>(new Dictionary<Guid, Product>());
+
+            [CacheResult(60, BatchBy = nameof(shop))]
+            internal static partial int Count(int shop);
+
+            private static int CountCore(int shop) => shop;
+
+            private static IReadOnlyDictionary<int, int> CountManyCore(IReadOnlyList<int> shops) => new Dictionary<int, int>();
+        }
+        """;
+
     public const string SyncStatic = """
         using ResultCache;
 

@@ -9,9 +9,6 @@ namespace ResultCache.Generator
 {
     internal static partial class MethodReader
     {
-        /// <summary>The property of <see cref="Diagnostics.ManyCoreMissing"/> that holds the stub its code fix adds.</summary>
-        internal const string ManyCoreStubProperty = "ManyCoreStub";
-
         // BatchBy names the key parameter a batch companion takes many of; ...ManyCore computes the keys that missed.
         private static BatchModel? ReadBatch(IMethodSymbol method, AttributeData attribute, ITypeSymbol? result, ReturnShape shape, List<ParameterModel> parameters,
             Compilation compilation, Findings findings, CancellationToken cancellationToken)
@@ -42,7 +39,7 @@ namespace ResultCache.Generator
             {
                 string stub = ManyCoreStub(method, coreName, index, result, shape);
                 findings.Add(Diagnostics.ManyCoreMissing, location,
-                    ImmutableDictionary.Create<string, string?>().Add(ManyCoreStubProperty, stub), method.Name, coreName, stub);
+                    ImmutableDictionary.Create<string, string?>().Add(StubProperty, stub), method.Name, coreName, stub);
                 return null;
             }
             string plural = PluralOf(batched.Name, method);

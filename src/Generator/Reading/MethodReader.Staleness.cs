@@ -8,8 +8,8 @@ namespace ResultCache.Generator
 {
     internal static partial class MethodReader
     {
-        /// <summary>The property of <see cref="Diagnostics.TtlFromMismatch"/> that holds the stub its code fix adds.</summary>
-        internal const string TtlStubProperty = "TtlStub";
+        /// <summary>The property of <see cref="Diagnostics.TtlFromMismatch"/> and <see cref="Diagnostics.ManyCoreMissing"/> that holds the method their code fix adds.</summary>
+        internal const string StubProperty = "Stub";
 
         // How stale a caller may be served: refresh-ahead, and the soft and hard timeouts on ...Core.
         private static (int RefreshAhead, int Soft, int Hard) ReadStaleness(IMethodSymbol method, AttributeData attribute, int failSafe, Findings findings,
@@ -55,7 +55,7 @@ namespace ResultCache.Generator
                 " result) => System.TimeSpan.FromSeconds(" + ttlSeconds + ");";
             (SyntaxNode? syntax, var argument) = NamedArgument(attribute, "TtlFrom", cancellationToken);
             findings.Add(Diagnostics.TtlFromMismatch, ((SyntaxNode?)argument ?? syntax)?.GetLocation(),
-                ImmutableDictionary.Create<string, string?>().Add(TtlStubProperty, stub), method.Name, name, why, stub);
+                ImmutableDictionary.Create<string, string?>().Add(StubProperty, stub), method.Name, name, why, stub);
             return null;
         }
 

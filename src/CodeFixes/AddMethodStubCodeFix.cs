@@ -14,13 +14,13 @@ using ResultCache.Generator;
 namespace ResultCache.CodeFixes
 {
     /// <summary>
-    /// For RC0018: adds the method <c>TtlFrom</c> names, <c>private static TimeSpan Name(T result)</c>, returning the
-    /// attribute's TTL, after the cached method, for the user to fill in.
+    /// Adds, after the cached method, the method a diagnostic says is missing, for the user to fill in: for RC0018 the
+    /// one <c>TtlFrom</c> names (returning the attribute's TTL), for RC0020 the batch's <c>...ManyCore</c> (throwing).
     /// </summary>
-    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddTtlFromMethodCodeFix)), Shared]
-    public sealed class AddTtlFromMethodCodeFix : CodeFixProvider
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddMethodStubCodeFix)), Shared]
+    public sealed class AddMethodStubCodeFix : CodeFixProvider
     {
-        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Diagnostics.TtlFromMismatch.Id);
+        public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(Diagnostics.TtlFromMismatch.Id, Diagnostics.ManyCoreMissing.Id);
 
         public override FixAllProvider? GetFixAllProvider() => null;
 
@@ -29,7 +29,7 @@ namespace ResultCache.CodeFixes
             SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             foreach (Diagnostic diagnostic in context.Diagnostics)
             {
-                if (diagnostic.Properties.TryGetValue(MethodReader.TtlStubProperty, out string? stub) && stub is not null &&
+                if (diagnostic.Properties.TryGetValue(MethodReader.StubProperty, out string? stub) && stub is not null &&
                     root?.FindNode(diagnostic.Location.SourceSpan).FirstAncestorOrSelf<MethodDeclarationSyntax>() is { } method)
                 {
                     string title = "Add '" + stub.Substring(0, stub.IndexOf(" =>", System.StringComparison.Ordinal)) + "'";
