@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace ResultCache.Tests;
 
 /// <summary>Methods with a batch companion; the cores count their calls, record what they were asked, and can be held.</summary>
-public sealed partial class BatchService(CacheStore store)
+public sealed partial class BatchService(CacheStore store, ConcurrentQueue<int[]>? asked = null)
 {
     private int _single;
     private int _many;
@@ -15,7 +15,7 @@ public sealed partial class BatchService(CacheStore store)
     public int ManyCalls => Volatile.Read(ref _many);
 
     /// <summary>The ids each ...ManyCore call was given, and the id of each single ...Core call, as one list per call.</summary>
-    public ConcurrentQueue<int[]> Asked { get; } = new();
+    public ConcurrentQueue<int[]> Asked { get; } = asked ?? new();
 
     /// <summary>The cores wait for this before they return, when set.</summary>
     public TaskCompletionSource? Hold { get; set; }
@@ -31,6 +31,9 @@ public sealed partial class BatchService(CacheStore store)
 
     [CacheResult(300, BatchBy = nameof(id))]
     public partial int Price(int id);
+
+    [CacheResult(300, BatchBy = nameof(id), SingleFlightAcrossInstances = true)]
+    public partial Task<string> GetSharedAsync(int id);
 
     [CacheResult(300, BatchBy = nameof(id))]
     public partial ValueTask<long> StockAsync(long id);
@@ -60,6 +63,11 @@ public sealed partial class BatchService(CacheStore store)
         }
         return ids.Where(id => !Unknown.Contains(id)).ToDictionary(id => id, id => $"{id}@{region}");
     }
+
+    private Task<string> GetSharedAsyncCore(int id) => GetProductAsyncCore(id, Region.North, default);
+
+    private async Task<IReadOnlyDictionary<int, string>> GetSharedManyAsyncCore(IReadOnlyList<int> ids) =>
+        await GetProductManyAsyncCore(ids, Region.North, default);
 
     private int PriceCore(int id)
     {

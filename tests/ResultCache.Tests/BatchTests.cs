@@ -118,6 +118,32 @@ public sealed class BatchTests
     }
 
     [Fact]
+    public async Task Across_instances_each_element_is_computed_once_under_its_own_lease()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<int[]>();
+        var hold = new TaskCompletionSource();
+        var stores = Enumerable.Range(0, 3).Select(_ => new RedisCacheStore(new RedisCacheStoreOptions { Configuration = redis.Configuration, Logger = _log })).ToList();
+        try
+        {
+            // Instance i asks for [10i, 10i + 30): each overlaps the next by 20 ids.
+            var services = stores.Select(store => new BatchService(store, asked) { Hold = hold }).ToList();
+            Task<IReadOnlyDictionary<int, string>>[] batches = services.Select((s, i) => s.GetSharedManyAsync(Enumerable.Range(10 * i, 30))).ToArray();
+            await Task.Delay(300);
+            hold.SetResult();
+            IReadOnlyDictionary<int, string>[] answers = await Task.WhenAll(batches).WaitAsync(Limit);
+
+            Assert.All(answers, a => Assert.Equal(30, a.Count));
+            int[] computed = asked.SelectMany(ids => ids).ToArray();
+            Assert.Equal(Enumerable.Range(0, 50), computed.Order()); // each id once, fleet-wide
+        }
+        finally
+        {
+            stores.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task A_batch_over_every_slot_range_of_a_cluster_needs_no_cross_slot_command()
     {
         await using RedisCluster cluster = await RedisCluster.StartAsync(masters: 3);

@@ -65,6 +65,9 @@ public sealed partial class CachedMethod<T>
                 pending.Add(i);
             }
         }
+        // Leases (across instances) are taken without waiting in the first round; a key another instance holds is
+        // waited for in a later round, when this batch holds no lease of its own.
+        bool patient = false;
         while (pending.Count > 0)
         {
             long invalidations = store.Invalidations.All;
@@ -93,7 +96,9 @@ public sealed partial class CachedMethod<T>
             {
                 try
                 {
-                    await LeadManyAsync(store, ids, keys, state, core, run, led, answer, sync).ConfigureAwait(false);
+                    List<int> deferred = await LeadManyAsync(store, ids, keys, state, core, run, led, answer, patient, sync, cancellationToken).ConfigureAwait(false);
+                    pending.AddRange(deferred);
+                    patient |= deferred.Count > 0;
                 }
                 finally
                 {
@@ -121,12 +126,14 @@ public sealed partial class CachedMethod<T>
     }
 
     // The keys this batch leads: their reads, one core call for the misses, their writes; every flight completed.
-    private async ValueTask LeadManyAsync<TKey, TState, TCore>(CacheStore store, IReadOnlyList<TKey> ids, IReadOnlyList<CacheKey> keys, TState state, TCore core,
+    private async ValueTask<List<int>> LeadManyAsync<TKey, TState, TCore>(CacheStore store, IReadOnlyList<TKey> ids, IReadOnlyList<CacheKey> keys, TState state, TCore core,
         Func<TState, TCore, IReadOnlyList<TKey>, ValueTask<IReadOnlyDictionary<TKey, T>>> run, List<(int Index, Flight<T> Flight)> led,
-        Dictionary<TKey, T> answer, bool sync)
+        Dictionary<TKey, T> answer, bool patient, bool sync, CancellationToken cancellationToken)
         where TKey : notnull
     {
+        var deferred = new List<int>(); // indexes of keys whose lease another instance holds: asked again, patiently
         var reads = new CacheLookup<T>[led.Count];
+        var claims = new FleetClaim<T>[led.Count];
         try
         {
             await ReadAllAsync(store, keys, led, reads, sync).ConfigureAwait(false);
@@ -145,9 +152,28 @@ public sealed partial class CachedMethod<T>
                     missing.Add(n);
                 }
             }
+            if (Description.SingleFlightAcrossInstances)
+            {
+                // A lease per element: a key another instance is computing is waited for and read; the rest are ours.
+                await ClaimAllAsync(store, keys, led, reads, claims, missing, patient, sync, cancellationToken).ConfigureAwait(false);
+                foreach (int n in missing.Where(n => claims[n].Found || claims[n].IsBusy).ToList())
+                {
+                    if (claims[n].IsBusy)
+                    {
+                        deferred.Add(led[n].Index);
+                        led[n].Flight.Complete(default!, new OperationCanceledException("Another instance computes this key.")); // joiners ask again
+                    }
+                    else
+                    {
+                        answer[ids[led[n].Index]] = claims[n].Value;
+                        led[n].Flight.Complete(claims[n].Value, null);
+                    }
+                    missing.Remove(n);
+                }
+            }
             if (missing.Count == 0)
             {
-                return;
+                return deferred;
             }
             IReadOnlyDictionary<TKey, T> computed;
             try
@@ -164,7 +190,7 @@ public sealed partial class CachedMethod<T>
                     answer[ids[led[n].Index]] = reads[n].Value;
                     led[n].Flight.Complete(reads[n].Value, null);
                 }
-                return;
+                return deferred;
             }
             var writes = new List<ValueTask>(missing.Count);
             foreach (int n in missing)
@@ -188,6 +214,7 @@ public sealed partial class CachedMethod<T>
             {
                 await write.ConfigureAwait(false);
             }
+            return deferred;
         }
         catch (Exception ex)
         {
@@ -196,6 +223,36 @@ public sealed partial class CachedMethod<T>
                 flight.Complete(default!, ex); // the first outcome stands: completed flights keep theirs
             }
             throw;
+        }
+        finally
+        {
+            // Stored or failed, the instances waiting on these keys stop waiting: they read the values, or take over.
+            foreach (FleetClaim<T> claim in claims.Where(c => c.HoldsLease))
+            {
+                await store.ReleaseAsync(Description, claim, sync).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask ClaimAllAsync(CacheStore store, IReadOnlyList<CacheKey> keys, List<(int Index, Flight<T> Flight)> led, CacheLookup<T>[] reads,
+        FleetClaim<T>[] claims, List<int> missing, bool patient, bool sync, CancellationToken cancellationToken)
+    {
+        var pending = new List<(int N, ValueTask<FleetClaim<T>> Claim)>(missing.Count);
+        foreach (int n in missing.Where(n => reads[n].ReachedRedis))
+        {
+            ValueTask<FleetClaim<T>> claim = store.ClaimAsync(Description, keys[led[n].Index], sync, cancellationToken, wait: patient);
+            if (sync)
+            {
+                claims[n] = Synchronously.Result(claim);
+            }
+            else
+            {
+                pending.Add((n, claim));
+            }
+        }
+        foreach ((int n, ValueTask<FleetClaim<T>> claim) in pending)
+        {
+            claims[n] = await claim.ConfigureAwait(false);
         }
     }
 

@@ -7,8 +7,9 @@ namespace ResultCache;
 /// </summary>
 internal readonly struct FleetClaim<T>
 {
-    private FleetClaim(string? leaseKey, string? token, bool found, T value)
+    private FleetClaim(string? leaseKey, string? token, bool found, T value, bool busy = false)
     {
+        IsBusy = busy;
         LeaseKey = leaseKey;
         Token = token;
         Found = found;
@@ -27,6 +28,11 @@ internal readonly struct FleetClaim<T>
     public T Value { get; }
 
     public bool HoldsLease => LeaseKey is not null;
+
+    /// <summary>Another instance holds the lease, and the caller asked not to wait for it.</summary>
+    public bool IsBusy { get; }
+
+    public static FleetClaim<T> Busy => new(null, null, false, default!, busy: true);
 
     public static FleetClaim<T> Leader(string leaseKey, string token) => new(leaseKey, token, false, default!);
 

@@ -127,7 +127,7 @@ public abstract class CacheStore
     /// key's lease, or take the lease. A store with no other instances to share with computes here.
     /// </summary>
     internal virtual ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken,
-        bool refreshing = false) => new(FleetClaim<T>.ComputeHere);
+        bool refreshing = false, bool wait = true) => new(FleetClaim<T>.ComputeHere);
 
     /// <summary>Gives back a lease from <see cref="ClaimAsync"/>, once the value is stored or its computation failed.</summary>
     internal virtual ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync) => default;

@@ -26,11 +26,12 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
     /// <summary>
     /// Takes the key's lease, or waits for its holder's value: compute here (no lease, or Redis unavailable), compute
     /// under the lease, or the value another instance stored. <paramref name="store"/> reads the entry as it waits; for
-    /// a refresh, a value still due for refresh is not another instance's.
+    /// a refresh, a value still due for refresh is not another instance's. With <paramref name="wait"/> off, a lease held
+    /// by another instance is answered at once with <see cref="FleetClaim{T}.Busy"/>.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<FleetClaim<T>> ClaimAsync<T>(CacheStore store, MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken,
-        bool refreshing = false)
+        bool refreshing = false, bool wait = true)
     {
         string leaseKey = keys.Lease(method.KeyPrefix, key.Hash);
         string token = Guid.NewGuid().ToString("N");
@@ -70,6 +71,10 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
                     RedisCacheLog.LeaseTakenOver(logger, method.Name, time.GetElapsedTime(started));
                 }
                 return FleetClaim<T>.Leader(leaseKey, token);
+            }
+            if (!wait)
+            {
+                return FleetClaim<T>.Busy; // a batch holding other leases never waits on one: two batches could wait on each other
             }
             // Each holder gets the whole lease time: when another waiter took over, wait for that one afresh.
             (outcome, RedisValue currentHolder) = await commands.RunAsync(connection, "lease", method.Name, key.Hash, leaseKey,

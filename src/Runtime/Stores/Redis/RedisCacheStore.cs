@@ -228,7 +228,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     internal override ValueTask<FleetClaim<T>> ClaimAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, CancellationToken cancellationToken,
-        bool refreshing = false) => _lease.ClaimAsync(this, method, key, sync, cancellationToken, refreshing);
+        bool refreshing = false, bool wait = true) => _lease.ClaimAsync(this, method, key, sync, cancellationToken, refreshing, wait);
 
     internal override ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync) => _lease.ReleaseAsync(method, claim, sync);
 
