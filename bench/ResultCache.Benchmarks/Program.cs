@@ -11,6 +11,13 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // Large values: --large-values (per-call p50/p99 and MEMORY USAGE per entry, not BenchmarkDotNet).
 // Expiry stalls: --staleness [--seconds 20] [--out staleness.csv] (Staleness/StalenessRun.cs): what callers wait when a
 // hot entry expires, today, with refresh-ahead, with FusionCache's eager refresh, and with a soft timeout.
+// Batch calls: --batch-counts prints Redis commands and core calls per batch of 100 (the timings are BenchmarkDotNet's
+// --filter '*BatchBenchmarks*').
+if (args.Contains("--batch-counts"))
+{
+    await ResultCache.Benchmarks.Batch.BatchBenchmarks.CountAsync();
+    return;
+}
 if (args.Contains("--staleness"))
 {
     await ResultCache.Benchmarks.Staleness.StalenessRun.RunAsync(args);

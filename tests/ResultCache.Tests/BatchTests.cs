@@ -37,6 +37,21 @@ public sealed class BatchTests
         Assert.Equal(2, service.ManyCalls); // another region is another key
     }
 
+    [Fact]
+    public async Task On_Redis_a_batch_at_90_percent_hits_reads_with_one_command_not_one_per_key()
+    {
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync("redis", TimeProvider.System, _log);
+        var service = new BatchService(under.Store);
+        service.PriceMany(Enumerable.Range(0, 90)); // untagged: its reads are one MGET
+
+        // One MGET and ten SETs; a few more leave room for the client's own heartbeat, never a GET per key.
+        long commands = await under.MeasureAsync(() => Task.FromResult(service.PriceMany(Enumerable.Range(0, 100))));
+
+        Assert.InRange(commands, 11, 20);
+        Assert.Equal(2, service.ManyCalls);
+        Assert.Equal(Enumerable.Range(90, 10), service.Asked.Last());
+    }
+
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task Duplicates_are_asked_once_and_ids_the_core_leaves_out_are_absent_and_not_cached(string kind)

@@ -256,26 +256,6 @@ public sealed partial class CachedMethod<T>
         }
     }
 
-    // Every read issued before any is awaited: on Redis the client sends them together (pipelined) and each command
-    // goes to the node that owns its key, so a batch never spans slots.
-    private async ValueTask ReadAllAsync(CacheStore store, IReadOnlyList<CacheKey> keys, List<(int Index, Flight<T> Flight)> led, CacheLookup<T>[] reads, bool sync)
-    {
-        if (sync)
-        {
-            for (int n = 0; n < led.Count; n++)
-            {
-                reads[n] = Synchronously.Result(store.ReadAsync(Description, keys[led[n].Index], sync: true));
-            }
-            return;
-        }
-        var pending = new ValueTask<CacheLookup<T>>[led.Count];
-        for (int n = 0; n < led.Count; n++)
-        {
-            pending[n] = store.ReadAsync(Description, keys[led[n].Index], sync: false);
-        }
-        for (int n = 0; n < led.Count; n++)
-        {
-            reads[n] = await pending[n].ConfigureAwait(false);
-        }
-    }
+    private ValueTask ReadAllAsync(CacheStore store, IReadOnlyList<CacheKey> keys, List<(int Index, Flight<T> Flight)> led, CacheLookup<T>[] reads, bool sync) =>
+        store.ReadManyAsync(Description, led.Select(l => keys[l.Index]).ToArray(), reads, sync);
 }

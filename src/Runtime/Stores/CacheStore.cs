@@ -119,6 +119,31 @@ public abstract class CacheStore
     /// </summary>
     internal abstract ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, bool refreshing = false);
 
+    /// <summary>
+    /// The reads of a batch's keys, into <paramref name="reads"/>: each as <see cref="ReadAsync"/> reads it, every one
+    /// issued before any is awaited.
+    /// </summary>
+    internal virtual async ValueTask ReadManyAsync<T>(MethodDescription<T> method, IReadOnlyList<CacheKey> keys, CacheLookup<T>[] reads, bool sync)
+    {
+        if (sync)
+        {
+            for (int n = 0; n < keys.Count; n++)
+            {
+                reads[n] = Synchronously.Result(ReadAsync(method, keys[n], sync: true));
+            }
+            return;
+        }
+        var pending = new ValueTask<CacheLookup<T>>[keys.Count];
+        for (int n = 0; n < keys.Count; n++)
+        {
+            pending[n] = ReadAsync(method, keys[n], sync: false);
+        }
+        for (int n = 0; n < keys.Count; n++)
+        {
+            reads[n] = await pending[n].ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Stores the leader's result for <paramref name="ttl"/>, where its read says it belongs.</summary>
     internal abstract ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, TimeSpan ttl, bool sync);
 

@@ -169,6 +169,56 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
+    // A batch's untagged keys: the local layer first, then one MGET for the rest (one per hash slot on a cluster, so no
+    // command spans slots). Tagged keys, and any read while the gate is closed, go one by one as a single call's would.
+    internal override async ValueTask ReadManyAsync<T>(MethodDescription<T> method, IReadOnlyList<CacheKey> keys, CacheLookup<T>[] reads, bool sync)
+    {
+        IConnectionMultiplexer? connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
+        if (connection is null || keys.Any(k => k.Tags.Count > 0))
+        {
+            await base.ReadManyAsync(method, keys, reads, sync).ConfigureAwait(false);
+            return;
+        }
+        var stamps = new InProcessStamp[keys.Count];
+        var fromRedis = new List<int>(keys.Count);
+        for (int n = 0; n < keys.Count; n++)
+        {
+            stamps[n] = Stamp(_local, keys[n]);
+            reads[n] = _local?.Get<T>(keys[n]) ?? CacheLookup<T>.Miss(default);
+            if (!reads[n].Found)
+            {
+                fromRedis.Add(n);
+            }
+        }
+        bool cluster = connection.GetServers().Any(s => s.ServerType == ServerType.Cluster);
+        var commands = fromRedis.GroupBy(n => cluster ? connection.HashSlot(Keys.Entry(method.KeyPrefix, keys[n].Hash)) : 0)
+            .Select(slot => (Indexes: slot.ToArray(), Reply: _commands.RunAsync(connection, "mget", method.Name, default(UInt128),
+                slot.Select(n => (RedisKey)Keys.Entry(method.KeyPrefix, keys[n].Hash)).ToArray(),
+                static (database, k, sync) => sync ? new ValueTask<RedisValue[]>(database.StringGet(k)) : new ValueTask<RedisValue[]>(database.StringGetAsync(k)), sync)))
+            .ToList(); // every MGET sent before any reply is awaited
+        foreach ((int[] indexes, ValueTask<(RedisOutcome Outcome, RedisValue[] Values)> reply) in commands)
+        {
+            (RedisOutcome outcome, RedisValue[]? values) = await reply.ConfigureAwait(false);
+            for (int i = 0; i < indexes.Length; i++)
+            {
+                int n = indexes[i];
+                if (outcome == RedisOutcome.Unreachable)
+                {
+                    reads[n] = reads[n].With(stamps[n], reachedRedis: false); // the gate just closed: the result is kept in process
+                    continue;
+                }
+                ReadOnlyMemory<byte>? payload = values is not null && !values[i].IsNull ? (byte[])values[i]! : null;
+                CacheLookup<T> lookup = _codec.Decode(method, keys[n].Hash, payload, default, out int jsonBytes, out TimeSpan freshFor).With(stamps[n], reachedRedis: true);
+                if (lookup.Found && _local is { } local)
+                {
+                    TimeSpan ttl = Shorter(freshFor == TimeSpan.MaxValue ? method.Ttl : freshFor, _localTtl!.Value);
+                    local.Set(method, keys[n], stamps[n], lookup.Value, ttl, TimeSpan.Zero, EntrySize.OfJson(jsonBytes), lookup.RefreshIn);
+                }
+                reads[n] = lookup;
+            }
+        }
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     internal override async ValueTask WriteAsync<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, TimeSpan ttl, bool sync)
     {
