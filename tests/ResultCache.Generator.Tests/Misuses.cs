@@ -424,6 +424,14 @@ internal static class Misuses
                 private int GetCore(int[] ids) => ids.Length;
             }
             """ },
+        { "BatchBy on a method without parameters", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0019:BatchBy = "id"|})]
+                public partial int Get();
+                private int GetCore() => 1;
+            }
+            """ },
         { "ManyCore missing", """
             public partial class Service
             {

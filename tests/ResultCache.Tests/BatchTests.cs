@@ -175,6 +175,31 @@ public sealed class BatchTests
         Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("CROSSSLOT", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Elements_count_as_hits_and_misses_and_each_batch_records_its_size_and_a_span()
+    {
+        using var metrics = new MetricRecorder();
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ResultCacheTelemetry.ActivitySourceName,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        await using StoreUnderTest under = await StoreUnderTest.StartAsync("memory", TimeProvider.System, _log);
+        var service = new BatchService(under.Store);
+        const string method = "ResultCache.Tests.BatchService.StockAsync";
+
+        await service.StockManyAsync([1L, 2L, 3L]);
+        await service.StockManyAsync([1L, 2L, 3L, 4L, 4L]);
+
+        Assert.Equal(3 + 3 + 1, metrics.Sum("cache.hits", "cache.method", method) + metrics.Sum("cache.misses", "cache.method", method));
+        Assert.Equal(3, metrics.Sum("cache.hits", "cache.method", method));
+        Assert.Equal([3.0, 5.0], metrics.Values("cache.batch.size", "cache.method", method));
+        Assert.Equal(2, spans.Count(s => s.DisplayName == "cache batch" && (string?)s.GetTagItem("cache.method") == method));
+    }
+
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task A_failing_core_fails_the_batch_and_caches_nothing(string kind)

@@ -36,6 +36,9 @@ public sealed class MetricRecorder : IDisposable
 
     public double Last(string instrument, string tag, string value) => Matching(instrument, tag, value).Last().Value;
 
+    /// <summary>Each measurement of <paramref name="instrument"/> that carries the tag, in the order they were recorded.</summary>
+    public double[] Values(string instrument, string tag, string value) => Matching(instrument, tag, value).Select(m => m.Value).ToArray();
+
     public void Dispose() => _listener.Dispose();
 
     private IEnumerable<(string Instrument, double Value, KeyValuePair<string, object?>[] Tags)> Matching(string instrument, string tag, string value) =>
