@@ -432,6 +432,16 @@ internal static class Misuses
                 private int GetCore() => 1;
             }
             """ },
+        { "BatchBy with TtlFrom", """
+            public partial class Service
+            {
+                [CacheResult(60, {|RC0019:BatchBy = nameof(id)|}, TtlFrom = nameof(Ttl))]
+                public partial int Get(int id);
+                private int GetCore(int id) => id;
+                private IReadOnlyDictionary<int, int> GetManyCore(IReadOnlyList<int> ids) => new Dictionary<int, int>();
+                private static TimeSpan Ttl(int result) => TimeSpan.FromSeconds(5);
+            }
+            """ },
         { "ManyCore missing", """
             public partial class Service
             {

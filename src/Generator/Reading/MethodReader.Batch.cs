@@ -24,6 +24,7 @@ namespace ResultCache.Generator
                 ? (method.Parameters.Length == 0 ? "names no parameter: the method has none to batch on" : "names no parameter of the method")
                 : parameters[index].Encoding == KeyEncoding.Ignored ? "is not part of the key ([CacheKeyIgnore] or a CancellationToken)"
                 : parameters[index].IsCollection || parameters[index].Kind != ParameterKind.Value ? "is a collection, params array or non-value parameter, not one key value"
+                : attribute.NamedArguments.Any(a => a.Key == "TtlFrom") ? "cannot be combined with TtlFrom yet: a batch stores each element for the method's TTL"
                 : null;
             if (why is not null)
             {
