@@ -71,4 +71,39 @@ public sealed class LeastPrivilegeTests
         Assert.DoesNotContain(log.Entries, e => e.Message.Contains("error", StringComparison.OrdinalIgnoreCase));
         Assert.Empty(redis.Keys("*:lease")); // given back by the script, not left to expire
     }
+
+    [Fact]
+    public async Task Without_scripts_leases_end_by_their_expiry_with_one_warning_and_no_stuck_wait()
+    {
+        // As on Garnet without --lua true: the ACL user may take, read and time leases, but not run the release script.
+        await using RedisServer redis = await RedisServer.StartAsync();
+        Assert.Equal("+OK", await redis.CommandAsync(["ACL", "SETUSER", "resultcache", "on", ">cache-secret", .. (AclRules + " +pttl").Split(' ')]));
+        RedisCacheStore Instance(LogSink log) => new(new RedisCacheStoreOptions
+        {
+            Configuration = $"{redis.Configuration},user=resultcache,password=cache-secret,tiebreaker=",
+            Logger = log,
+            LeaseTime = TimeSpan.FromSeconds(1),
+        });
+        var logA = new LogSink();
+        var logB = new LogSink();
+        using RedisCacheStore storeA = Instance(logA);
+        using RedisCacheStore storeB = Instance(logB);
+        var failing = new FleetWork(id => id == 7 ? throw new InvalidOperationException("database down") : Task.FromResult($"report {id}"));
+        var reportsA = new FleetReports(storeA, failing);
+        var reportsB = new FleetReports(storeB, new FleetWork(id => Task.FromResult($"report {id}")));
+
+        Assert.Equal("report 1", await reportsA.BuildAsync(1));
+        Assert.Equal("report 1", await reportsB.BuildAsync(1)); // the value, stored before the lease could not be given back
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reportsA.BuildAsync(7)); // its lease stays until it expires
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("report 7", await reportsB.BuildAsync(7).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.InRange(waited.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5)); // the lease time (1 s) and a poll, never a stuck wait
+
+        (_, string warning) = Assert.Single(logA.Entries, e => e.Message.Contains("refused the script", StringComparison.Ordinal));
+        Assert.Contains("--lua true", warning, StringComparison.Ordinal);
+        Assert.Contains("+eval +evalsha", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(logA.Entries, e => e.Message.Contains("with an error", StringComparison.Ordinal)); // no server-error warning per release
+        Assert.Equal(RedisStatus.Available, storeA.Status);
+    }
 }

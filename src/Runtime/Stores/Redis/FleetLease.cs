@@ -17,6 +17,8 @@ namespace ResultCache;
 /// </remarks>
 internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, RedisKeys keys, TimeSpan leaseTime, TimeProvider time, ILogger logger)
 {
+    private int _scriptsRefused; // 1 once Redis refused the release script: leases then end by their expiry
+
     private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
     // The backoff of a waiting instance: quick at first (a short ...Core), then no more than five reads a second.
@@ -137,19 +139,44 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
         }
     }
 
-    /// <summary>Gives back a lease taken by <see cref="ClaimAsync"/>, once its value is stored or its computation failed.</summary>
+    /// <summary>
+    /// Gives back a lease taken by <see cref="ClaimAsync"/>, once its value is stored or its computation failed. Where
+    /// Redis refuses scripts (Garnet's default, an ACL without EVAL), leases end by their expiry instead: a waiter reads
+    /// the value as soon as it is stored, and takes over within <c>LeaseTime</c> if the holder failed. One warning says so.
+    /// </summary>
     public async ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync)
     {
-        if (redis.ForWrite is { } connection)
+        if (Volatile.Read(ref _scriptsRefused) == 1 || redis.ForWrite is not { } connection)
         {
-            // One script on one key: deleted only while it still holds this holder's token, so a lease that expired and
-            // was taken over is never given back by its old holder.
-            await commands.RunAsync(connection, "release", method.Name, default, (LeaseKey: (RedisKey)claim.LeaseKey!, Token: (RedisValue)claim.Token!),
-                static (database, s, sync) => sync
-                    ? new ValueTask<RedisResult>(database.ScriptEvaluate(ReleaseScript, [s.LeaseKey], [s.Token]))
-                    : new ValueTask<RedisResult>(database.ScriptEvaluateAsync(ReleaseScript, [s.LeaseKey], [s.Token])), sync).ConfigureAwait(false);
+            return;
+        }
+        // One script on one key: deleted only while it still holds this holder's token, so a lease that expired and
+        // was taken over is never given back by its old holder.
+        (RedisOutcome outcome, string? refusal) = await commands.RunAsync(connection, "release", method.Name, default,
+            (LeaseKey: (RedisKey)claim.LeaseKey!, Token: (RedisValue)claim.Token!), static async (database, s, sync) =>
+            {
+                try
+                {
+                    _ = sync ? database.ScriptEvaluate(ReleaseScript, [s.LeaseKey], [s.Token])
+                        : await database.ScriptEvaluateAsync(ReleaseScript, [s.LeaseKey], [s.Token]).ConfigureAwait(false);
+                    return (string?)null;
+                }
+                catch (RedisServerException ex) when (IsScriptRefusal(ex))
+                {
+                    return ex.Message; // not a fault of the connection: scripts are off here, for good
+                }
+            }, sync).ConfigureAwait(false);
+        if (outcome == RedisOutcome.Done && refusal is not null && Interlocked.Exchange(ref _scriptsRefused, 1) == 0)
+        {
+            RedisCacheLog.ScriptsRefused(logger, refusal, leaseTime);
         }
     }
+
+    // Lua off (Garnet without --lua true), EVAL or EVALSHA denied by an ACL, or no scripting at all.
+    private static bool IsScriptRefusal(RedisServerException ex) =>
+        ex.Message.Contains("scripting", StringComparison.OrdinalIgnoreCase) ||
+        (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal) && ex.Message.Contains("eval", StringComparison.OrdinalIgnoreCase)) ||
+        ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
 
     // Deletes a lease key that is not a lease: by its token (the release script) when it holds one, else with a plain
     // DEL, which removes a key of any Redis type. Returns whether Redis answered.

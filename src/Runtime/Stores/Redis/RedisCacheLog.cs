@@ -53,6 +53,9 @@ internal static partial class RedisCacheLog
     [LoggerMessage(16, LogLevel.Warning, "The cached entry of {Method} key {KeyHash} is over the cap of {MaxEntryBytes} bytes (RedisCacheStoreOptions.MaxEntryBytes), so it cannot be one this store wrote; treated as a miss and overwritten.")]
     public static partial void EntryOverCap(ILogger logger, string method, string keyHash, long maxEntryBytes);
 
+    [LoggerMessage(18, LogLevel.Warning, "Redis refused the script that gives a lease back ({Reason}). Single flight across instances goes on, but each lease now ends by its expiry: when the instance computing a key fails, the others wait up to {LeaseTime} before computing it themselves. To give leases back at once, enable scripting (Garnet: start it with --lua true) or allow EVAL and EVALSHA to the Redis user (+eval +evalsha). Logged once.")]
+    public static partial void ScriptsRefused(ILogger logger, string reason, TimeSpan leaseTime);
+
     [LoggerMessage(17, LogLevel.Warning, "The lease key {Key} holds a value no instance wrote (or one that outlived its lease time); deleted, so the next miss takes the lease.")]
     public static partial void ForeignLease(ILogger logger, string key);
 }
