@@ -35,16 +35,27 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Starts redis-server (again) on the same port and waits until it answers.</summary>
+    /// <summary>
+    /// The garnet-server executable when the suite runs against Garnet (scripts/test.sh sets it for its Garnet run): every
+    /// server a test starts is then Garnet, with Lua on as the lease needs.
+    /// </summary>
+    public static string? Garnet { get; } = Environment.GetEnvironmentVariable("RESULTCACHE_TEST_GARNET") is { Length: > 0 } path ? path : null;
+
+    /// <summary>Starts redis-server (or Garnet) again on the same port and waits until it answers.</summary>
     public async Task RestartAsync()
     {
-        var start = new ProcessStartInfo(FindRedisServer())
+        if (Garnet is not null && _extraArguments.Length > 0)
+        {
+            throw new InvalidOperationException($"This test starts redis-server with options ({string.Join(' ', _extraArguments)}); it is not part of the Garnet run.");
+        }
+        var start = new ProcessStartInfo(Garnet ?? FindRedisServer())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] defaults = ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--enable-debug-command", "local"];
+        string[] defaults = Garnet is not null ? ["--port", Port.ToString(), "--bind", "127.0.0.1", "--lua", "true"]
+            : ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--enable-debug-command", "local"];
         foreach (string argument in defaults.Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);
@@ -65,7 +76,8 @@ public sealed class RedisServer : IAsyncDisposable
             await Task.Delay(20);
         }
         // Tests run in parallel: make sure the server answering is this one, not another test's on a reused port.
-        if (await ServerProcessIdAsync() != _process.Id)
+        // (Garnet does not report its process id.)
+        if (Garnet is null && await ServerProcessIdAsync() != _process.Id)
         {
             throw new InvalidOperationException($"Port {Port} is answered by a redis-server this test did not start.");
         }
