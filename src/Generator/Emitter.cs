@@ -230,18 +230,10 @@ namespace ResultCache.Generator
         // The state of a batch call holds every argument but the many; its core gets the missing ids in their place.
         private static (string State, string Core) BatchStateAndCore(CachedMethodModel method, BatchModel batch)
         {
-            string batched = TupleElement(method.Parameters[batch.ParameterIndex].Name);
-            List<(string Element, string Value)> values = StateValues(method).Where(v => v.Element != batched).ToList();
-            string state = values.Count switch
-            {
-                0 => "(object?)null",
-                1 => values[0].Value,
-                _ => "(" + string.Join(", ", values.Select(v => v.Element == v.Value ? v.Value : v.Element + ": " + v.Value)) + ")",
-            };
-            string From(string element) => values.Count == 1 ? "__s" : "__s." + element;
-            IEnumerable<string> arguments = method.Parameters.Select((p, i) => i == batch.ParameterIndex ? "__missing" : From(TupleElement(p.Name)));
-            string target = method.IsStatic ? batch.CoreName : From(values[0].Element) + "." + batch.CoreName;
-            return (state, "static (" + (values.Count == 0 ? "_" : "__s") + ", __missing) => " + target + "(" + string.Join(", ", arguments) + ")");
+            List<(string Element, string Value)> values = StateValues(method, except: batch.ParameterIndex);
+            (string target, List<string> arguments) = CallOnState(method, values, batch.CoreName, method.IsStatic, except: batch.ParameterIndex);
+            arguments.Insert(batch.ParameterIndex, "__missing");
+            return (State(values), "static (" + (values.Count == 0 ? "_" : "__s") + ", __missing) => " + target + "(" + string.Join(", ", arguments) + ")");
         }
 
         // One writer of the key for the method and its companion: the receiver (for an ICacheKey type), then each key argument.
@@ -405,7 +397,7 @@ namespace ResultCache.Generator
         // Calls the TtlFrom method on what the state holds: the receiver for an instance method, and the arguments if it takes them.
         private static string TtlFromLambda(CachedMethodModel method, TtlFromModel ttlFrom)
         {
-            (string target, List<string> arguments) = CallOnState(method, ttlFrom.Name, ttlFrom.IsStatic);
+            (string target, List<string> arguments) = CallOnState(method, StateValues(method), ttlFrom.Name, ttlFrom.IsStatic);
             IEnumerable<string> passed = ttlFrom.TakesArguments ? new[] { "__r" }.Concat(arguments) : new[] { "__r" };
             return "static (__s, __r) => " + target + "(" + string.Join(", ", passed) + ")";
         }
@@ -413,43 +405,39 @@ namespace ResultCache.Generator
         // A background refresh outlives the caller: it runs ...Core with the state's token replaced by none.
         private static string DetachLambda(CachedMethodModel method, string token)
         {
-            return State(method) == Identifier(token) ? "static _ => default" : "static __s => __s with { " + TupleElement(token) + " = default }";
+            return State(StateValues(method)) == Identifier(token) ? "static _ => default" : "static __s => __s with { " + TupleElement(token) + " = default }";
         }
 
         private static (string State, string Core) StateAndCore(CachedMethodModel method)
         {
-            (string target, List<string> arguments) = CallOnState(method, method.Name + "Core", method.IsStatic);
-            string core = "static " + (State(method) == "(object?)null" ? "_" : "__s") + " => " + target + "(" + string.Join(", ", arguments) + ")";
-            return (State(method), core);
+            List<(string Element, string Value)> values = StateValues(method);
+            (string target, List<string> arguments) = CallOnState(method, values, method.Name + "Core", method.IsStatic);
+            return (State(values), "static " + (values.Count == 0 ? "_" : "__s") + " => " + target + "(" + string.Join(", ", arguments) + ")");
         }
 
         // What the generated call passes as the state: nothing, the one value there is, or a tuple of the receiver and arguments.
-        private static string State(CachedMethodModel method)
-        {
-            List<(string Element, string Value)> values = StateValues(method);
-            return values.Count switch
+        private static string State(List<(string Element, string Value)> values) =>
+            values.Count switch
             {
                 0 => "(object?)null",
                 1 => values[0].Value,
                 _ => "(" + string.Join(", ", values.Select(v => v.Element == v.Value ? v.Value : v.Element + ": " + v.Value)) + ")",
             };
+
+        // A method of the type called from a static lambda over the state (__s) holding values: its target, and the cached
+        // method's arguments (all but the one at except) as the lambda reads them. A state of one value is that value.
+        private static (string Target, List<string> Arguments) CallOnState(CachedMethodModel method, List<(string Element, string Value)> values, string name,
+            bool isStatic, int except = -1)
+        {
+            string Read(string element) => values.Count == 1 ? "__s" : "__s." + element;
+            List<string> arguments = method.Parameters.Where((_, i) => i != except).Select(p => Read(TupleElement(p.Name))).ToList();
+            return (isStatic ? name : Read(values[0].Element) + "." + name, arguments);
         }
 
-        // A method of the type called from a static lambda over the state (__s): its target, and the cached method's arguments read from the state.
-        private static (string Target, List<string> Arguments) CallOnState(CachedMethodModel method, string name, bool isStatic)
+        // The receiver (for an instance method) and the arguments, but the one at except (a batch's ids).
+        private static List<(string Element, string Value)> StateValues(CachedMethodModel method, int except = -1)
         {
-            List<(string Element, string Value)> values = StateValues(method);
-            if (values.Count == 1)
-            {
-                return method.IsStatic ? (name, new List<string> { "__s" }) : (isStatic ? name : "__s." + name, new List<string>());
-            }
-            List<string> arguments = values.Skip(method.IsStatic ? 0 : 1).Select(v => "__s." + v.Element).ToList();
-            return (isStatic ? name : "__s." + values[0].Element + "." + name, arguments);
-        }
-
-        private static List<(string Element, string Value)> StateValues(CachedMethodModel method)
-        {
-            var values = method.Parameters.Select(p => (Element: TupleElement(p.Name), Value: Identifier(p.Name))).ToList();
+            var values = method.Parameters.Where((_, i) => i != except).Select(p => (Element: TupleElement(p.Name), Value: Identifier(p.Name))).ToList();
             if (!method.IsStatic)
             {
                 values.Insert(0, (Element: method.Parameters.Any(p => p.Name == "self") ? "__self" : "self", Value: "this"));

@@ -203,7 +203,7 @@ public sealed partial class CachedMethod<T>
                     continue;
                 }
                 answer[ids[index]] = value;
-                TimeSpan ttl = value is null && !Description.CacheNulls ? TimeSpan.Zero : Description.NextTtl();
+                TimeSpan ttl = TtlOf<object?>(null, value, ttlFrom: null);
                 if (ttl > TimeSpan.Zero)
                 {
                     writes.Add(store.WriteAsync(Description, keys[index], reads[n], value, ttl, sync));

@@ -248,7 +248,7 @@ public sealed partial class CachedMethod<T>
             {
                 return (value, ComputeOutcome.FellBack);
             }
-            TimeSpan ttl = value is null && !Description.CacheNulls ? TimeSpan.Zero : TtlOf(state, value, ttlFrom);
+            TimeSpan ttl = TtlOf(state, value, ttlFrom);
             if (ttl <= TimeSpan.Zero)
             {
                 return (value, ComputeOutcome.NotStored);
@@ -266,8 +266,13 @@ public sealed partial class CachedMethod<T>
         }
     }
 
+    // The TTL a new value is stored for; zero (not stored) for a null the method does not cache, or as its TtlFrom says.
     private TimeSpan TtlOf<TState>(TState state, T value, Func<TState, T, TimeSpan>? ttlFrom)
     {
+        if (value is null && !Description.CacheNulls)
+        {
+            return TimeSpan.Zero;
+        }
         if (ttlFrom is null)
         {
             return Description.NextTtl();

@@ -159,12 +159,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             CacheLookup<T> lookup = _codec.Decode(method, key.Hash, lease?.Memory, versions?.Value ?? default, out int jsonBytes, out TimeSpan freshFor)
                 .With(stamp, reachedRedis: true);
-            if (lookup.Found && _local is { } local)
-            {
-                // No longer than the entry has left in Redis, where it says (a TTL chosen by the result may be short).
-                TimeSpan ttl = Shorter(freshFor == TimeSpan.MaxValue ? method.Ttl : freshFor, _localTtl!.Value);
-                local.Set(method, key, stamp, lookup.Value, ttl, TimeSpan.Zero, EntrySize.OfJson(jsonBytes), lookup.RefreshIn);
-            }
+            KeepLocally(method, key, stamp, lookup, jsonBytes, freshFor);
             return refreshing && lookup.RefreshDue ? CacheLookup<T>.Miss(versions?.Value ?? default).With(stamp, reachedRedis: true) : lookup;
         }
     }
@@ -209,11 +204,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                 }
                 ReadOnlyMemory<byte>? payload = values is not null && !values[i].IsNull ? (byte[])values[i]! : null;
                 CacheLookup<T> lookup = _codec.Decode(method, keys[n].Hash, payload, default, out int jsonBytes, out TimeSpan freshFor).With(stamps[n], reachedRedis: true);
-                if (lookup.Found && _local is { } local)
-                {
-                    TimeSpan ttl = Shorter(freshFor == TimeSpan.MaxValue ? method.Ttl : freshFor, _localTtl!.Value);
-                    local.Set(method, keys[n], stamps[n], lookup.Value, ttl, TimeSpan.Zero, EntrySize.OfJson(jsonBytes), lookup.RefreshIn);
-                }
+                KeepLocally(method, keys[n], stamps[n], lookup, jsonBytes, freshFor);
                 reads[n] = lookup;
             }
         }
@@ -333,6 +324,17 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _local?.InvalidateTag(tagHash);
         _outage?.InvalidateTag(tagHash);
         Invalidations.Tag();
+    }
+
+    // A value read from Redis enters the local layer for no longer than the entry has left in Redis, where the entry
+    // says (a TTL chosen by the result may be short), and is due for refresh when the entry is.
+    private void KeepLocally<T>(MethodDescription<T> method, CacheKey key, InProcessStamp stamp, CacheLookup<T> lookup, int jsonBytes, TimeSpan freshFor)
+    {
+        if (lookup.Found && _local is { } local)
+        {
+            TimeSpan ttl = Shorter(freshFor == TimeSpan.MaxValue ? method.Ttl : freshFor, _localTtl!.Value);
+            local.Set(method, key, stamp, lookup.Value, ttl, TimeSpan.Zero, EntrySize.OfJson(jsonBytes), lookup.RefreshIn);
+        }
     }
 
     private InProcessStamp Stamp(InProcessEntries? table, CacheKey key) => table?.Stamp(key) ?? new InProcessStamp(default, Invalidations.Stamp(key.Hash));
