@@ -13,7 +13,7 @@ public sealed class ConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(2), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(2), options.OperationTimeout);
         Assert.Equal("rc:", options.KeyPrefix);
-        Assert.Equal(TimeSpan.FromSeconds(30), options.OutageCache.Ttl);
+        Assert.Equal(Timeout.InfiniteTimeSpan, options.OutageCache.Ttl); // each method's TTL
         Assert.Equal(100_000, options.OutageCache.MaxEntries);
         Assert.Equal(4096, options.CompressAbove);
         Assert.Equal(8L << 20, options.MaxEntryBytes);
@@ -31,6 +31,22 @@ public sealed class ConfigurationTests
         options.OutageCache.Ttl = TimeSpan.Zero;
         options.Validate();
         Assert.False(options.OutageCache.Enabled);
+    }
+
+    [Fact]
+    public void An_outage_ttl_cap_within_the_backoff_is_rejected_at_start_up_with_the_fix()
+    {
+        var options = new RedisCacheStoreOptions { Configuration = "localhost:6379", Backoff = TimeSpan.FromSeconds(30) };
+        options.OutageCache.Ttl = TimeSpan.FromSeconds(30); // the old default: entries expired as the probe began
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => options.Validate());
+        Assert.Contains("must be longer than RedisCacheStoreOptions.Backoff (00:00:30)", error.Message);
+        Assert.Contains("Leave it unset", error.Message);
+
+        options.OutageCache.Ttl = TimeSpan.FromSeconds(31);
+        options.Validate();
+        options.OutageCache.Ttl = Timeout.InfiniteTimeSpan;
+        options.Validate();
+        Assert.True(options.OutageCache.Enabled);
     }
 
     [Fact]

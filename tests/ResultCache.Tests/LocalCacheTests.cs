@@ -169,7 +169,7 @@ public sealed class LocalCacheTests(ITestOutputHelper output)
             TimeProvider = _time,
             LocalCache = new LocalCacheOptions { Ttl = TimeSpan.FromSeconds(60), MaxEntries = 100 },
         };
-        options.OutageCache.Ttl = outageOn ? TimeSpan.FromSeconds(30) : TimeSpan.Zero; // on (100 000 entries) by default
+        options.OutageCache.Ttl = outageOn ? Timeout.InfiniteTimeSpan : TimeSpan.Zero; // on (100 000 entries) by default
         using var store = new RedisCacheStore(options);
         var service = new StatsService(store);
         for (int i = 0; i < 1_000; i++)

@@ -122,13 +122,33 @@ public sealed class OutageTests
     }
 
     [Fact]
-    public async Task An_outage_entry_lives_the_method_ttl_capped_by_the_outage_ttl()
+    public async Task An_outage_entry_lives_the_method_ttl_however_long_the_gate_stays_closed()
     {
         using RedisCacheStore store = await UnavailableStoreAsync();
-        var service = new FlakyService(store); // GetAsync: [CacheResult(60)]; the outage TTL is 30 s
+        var service = new FlakyService(store); // GetAsync: [CacheResult(60)]
 
         await service.GetAsync(1);
-        _time.Advance(TimeSpan.FromSeconds(29));
+        for (int second = 0; second < 59; second++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1)); // probes at 1, 3, 7, 15, 31 s fail: the gate stays closed
+            await service.GetAsync(1);
+        }
+        Assert.NotEqual(RedisStatus.Available, store.Status); // nothing listens: every probe failed
+        Assert.Equal(1, service.CoreCalls); // one run for the whole outage within the method's TTL
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await service.GetAsync(1);
+        Assert.Equal(2, service.CoreCalls); // the method's TTL still bounds it
+    }
+
+    [Fact]
+    public async Task An_outage_ttl_cap_shortens_the_method_ttl()
+    {
+        using RedisCacheStore store = await UnavailableStoreAsync(outageTtl: TimeSpan.FromSeconds(40), backoff: TimeSpan.FromSeconds(30)); // a cap above the backoff
+        var service = new FlakyService(store); // GetAsync: [CacheResult(60)]
+
+        await service.GetAsync(1);
+        _time.Advance(TimeSpan.FromSeconds(39));
         await service.GetAsync(1);
         Assert.Equal(1, service.CoreCalls);
 
@@ -179,7 +199,7 @@ public sealed class OutageTests
         var service = new FlakyService(store); // GetWithFailSafeAsync: [CacheResult(60, FailSafeSeconds = 300)]
         int kept = await service.GetWithFailSafeAsync(4);
 
-        _time.Advance(TimeSpan.FromSeconds(31)); // past the outage TTL, within the fail-safe window
+        _time.Advance(TimeSpan.FromSeconds(61)); // past the method's TTL, within the fail-safe window
         service.Failure = new InvalidOperationException("database down");
 
         Assert.Equal(kept, await service.GetWithFailSafeAsync(4));
@@ -187,14 +207,14 @@ public sealed class OutageTests
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("fail-safe"));
     }
 
-    private RedisCacheStore NewStore(string configuration, TimeSpan? outageTtl = null)
+    private RedisCacheStore NewStore(string configuration, TimeSpan? outageTtl = null, TimeSpan? backoff = null)
     {
         var options = new RedisCacheStoreOptions
         {
             Configuration = configuration,
             TimeProvider = _time,
             Logger = _log,
-            Backoff = Backoff,
+            Backoff = backoff ?? Backoff,
             OperationTimeout = TimeSpan.FromSeconds(5), // generous: a timeout under a loaded test run would be a fault of its own
         };
         options.OutageCache.Ttl = outageTtl ?? options.OutageCache.Ttl;
@@ -203,9 +223,9 @@ public sealed class OutageTests
 
     // A store whose first connect has already failed. A call made while that connect is still running (it can take
     // seconds on a loaded machine) is served in process but not kept, since the outage has not begun.
-    private async Task<RedisCacheStore> UnavailableStoreAsync()
+    private async Task<RedisCacheStore> UnavailableStoreAsync(TimeSpan? outageTtl = null, TimeSpan? backoff = null)
     {
-        RedisCacheStore store = NewStore(Unreachable());
+        RedisCacheStore store = NewStore(Unreachable(), outageTtl, backoff);
         Assert.True(await Eventually.TrueAsync(() => store.Status == RedisStatus.Unavailable, TimeSpan.FromSeconds(10)));
         return store;
     }

@@ -87,7 +87,7 @@ public sealed class DependencyInjectionTests
     [InlineData("ResultCache:Memory:MaxBytes", "lots", "ResultCache:Memory:MaxBytes = \"lots\" is not valid: write a size in bytes")]
     [InlineData("ResultCache:Memory:MaxBytes", "0", "MemoryCacheStoreOptions.MaxBytes must be positive")]
     [InlineData("ResultCache:Redis:OutageCache:MaxEntryBytes", "-1", "OutageCacheOptions.MaxEntryBytes must be positive")]
-    [InlineData("ResultCache:Redis:OutageCache:Ttl", "-1s", "OutageCacheOptions.Ttl must be zero (off) or positive")]
+    [InlineData("ResultCache:Redis:OutageCache:Ttl", "-1s", "OutageCacheOptions.Ttl must be zero (off), positive (a cap), or left unset")]
     [InlineData("ResultCache:Redis:OutageCache:Tll", "30s", "ResultCache:Redis:OutageCache:Tll is not a ResultCache setting")]
     [InlineData("ResultCache:Redis:MaxEntryBytes", "0", "RedisCacheStoreOptions.MaxEntryBytes must be positive")]
     [InlineData("ResultCache:Redis:LeaseTime", "0s", "RedisCacheStoreOptions.LeaseTime must be positive")]

@@ -26,7 +26,7 @@ public sealed class RedisConnectionTests
 
         Assert.Null(await connection.AdmitAsync(sync: false)); // waits for the refused connect, then stays in process
         Assert.Equal(RedisStatus.Unavailable, connection.Status);
-        Assert.Null(connection.ForWrite);
+        Assert.Null(connection.ForWrite("rc:any"));
         Assert.Equal([RedisStatus.Unavailable], Signals());
         Assert.Equal(1, _log.Count(LogLevel.Warning));
     }
@@ -112,7 +112,7 @@ public sealed class RedisConnectionTests
             TimeProvider = _time,
             Logger = _log,
             FirstBackoff = Backoff, // a fixed backoff: these tests pin how long the gate stays closed
-        Backoff = Backoff,
+            Backoff = Backoff,
         };
         _created = new RedisConnection(options, options.Validate(), evictions: null, change =>
         {
@@ -121,7 +121,7 @@ public sealed class RedisConnectionTests
                 _signals.Add(change.After);
                 _gateAtSignal.Add(_created?.Status);
             }
-        });
+        }, nodeReopening: _ => { });
         return _created;
     }
 }

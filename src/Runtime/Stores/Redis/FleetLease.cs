@@ -44,11 +44,11 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
         // Waited: this instance slept on another's lease at least once; a lease taken after that is a takeover.
         for (bool waited = false; ; )
         {
-            if (redis.ForWrite is not { } connection)
+            if (redis.ForWrite(leaseKey) is not { } connection)
             {
                 return FleetClaim<T>.ComputeHere;
             }
-            (RedisOutcome outcome, bool taken) = await commands.RunAsync(connection, "lease", method.Name, key.Hash, (leaseKey, token, LeaseTime: leaseTime),
+            (RedisOutcome outcome, bool taken) = await commands.RunAsync(connection, "lease", method.Name, key.Hash, leaseKey, (leaseKey, token, LeaseTime: leaseTime),
                 static (database, s, sync) => sync
                     ? new ValueTask<bool>(database.LockTake(s.leaseKey, s.token, s.LeaseTime))
                     : new ValueTask<bool>(database.LockTakeAsync(s.leaseKey, s.token, s.LeaseTime)), sync).ConfigureAwait(false);
@@ -79,7 +79,7 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
                 return FleetClaim<T>.Busy; // a batch holding other leases never waits on one: two batches could wait on each other
             }
             // Each holder gets the whole lease time: when another waiter took over, wait for that one afresh.
-            (outcome, RedisValue currentHolder) = await commands.RunAsync(connection, "lease", method.Name, key.Hash, leaseKey,
+            (outcome, RedisValue currentHolder) = await commands.RunAsync(connection, "lease", method.Name, key.Hash, leaseKey, leaseKey,
                 static (database, k, sync) => sync ? new ValueTask<RedisValue>(database.LockQuery(k)) : new ValueTask<RedisValue>(database.LockQueryAsync(k)), sync).ConfigureAwait(false);
             if (outcome == RedisOutcome.Unreachable)
             {
@@ -106,7 +106,7 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
                 RedisCacheLog.LeaseWaitEnded(logger, method.Name, waitedSoFar);
                 // Every lease is set with an expiry: one without has no holder to give it back, and would stall every miss
                 // of this key. It goes by its token, so a lease taken by another instance meanwhile stays.
-                (outcome, TimeSpan? expiry) = await commands.RunAsync(connection, "lease", method.Name, key.Hash, leaseKey,
+                (outcome, TimeSpan? expiry) = await commands.RunAsync(connection, "lease", method.Name, key.Hash, leaseKey, leaseKey,
                     static (database, k, sync) => sync ? new ValueTask<TimeSpan?>(database.KeyTimeToLive(k)) : new ValueTask<TimeSpan?>(database.KeyTimeToLiveAsync(k)), sync)
                     .ConfigureAwait(false);
                 if (outcome == RedisOutcome.Done && expiry is null)
@@ -146,13 +146,13 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
     /// </summary>
     public async ValueTask ReleaseAsync<T>(MethodDescription<T> method, FleetClaim<T> claim, bool sync)
     {
-        if (Volatile.Read(ref _scriptsRefused) == 1 || redis.ForWrite is not { } connection)
+        if (Volatile.Read(ref _scriptsRefused) == 1 || redis.ForWrite(claim.LeaseKey!) is not { } connection)
         {
             return;
         }
         // One script on one key: deleted only while it still holds this holder's token, so a lease that expired and
         // was taken over is never given back by its old holder.
-        (RedisOutcome outcome, string? refusal) = await commands.RunAsync(connection, "release", method.Name, default,
+        (RedisOutcome outcome, string? refusal) = await commands.RunAsync(connection, "release", method.Name, default, claim.LeaseKey,
             (LeaseKey: (RedisKey)claim.LeaseKey!, Token: (RedisValue)claim.Token!), static async (database, s, sync) =>
             {
                 try
@@ -185,11 +185,11 @@ internal sealed class FleetLease(RedisConnection redis, RedisCommands commands, 
         RedisCacheLog.ForeignLease(logger, leaseKey);
         if (token.IsNull)
         {
-            return (await commands.RunAsync(connection, "lease", method, default, leaseKey,
+            return (await commands.RunAsync(connection, "lease", method, default, leaseKey, leaseKey,
                 static (database, k, sync) => sync ? new ValueTask<bool>(database.KeyDelete(k)) : new ValueTask<bool>(database.KeyDeleteAsync(k)), sync)
                 .ConfigureAwait(false)).Outcome == RedisOutcome.Done;
         }
-        return (await commands.RunAsync(connection, "lease", method, default, (LeaseKey: (RedisKey)leaseKey, Token: token),
+        return (await commands.RunAsync(connection, "lease", method, default, leaseKey, (LeaseKey: (RedisKey)leaseKey, Token: token),
             static (database, s, sync) => sync
                 ? new ValueTask<RedisResult>(database.ScriptEvaluate(ReleaseScript, [s.LeaseKey], [s.Token]))
                 : new ValueTask<RedisResult>(database.ScriptEvaluateAsync(ReleaseScript, [s.LeaseKey], [s.Token])), sync).ConfigureAwait(false)).Outcome == RedisOutcome.Done;

@@ -58,4 +58,10 @@ internal static partial class RedisCacheLog
 
     [LoggerMessage(17, LogLevel.Warning, "The lease key {Key} holds a value no instance wrote (or one that outlived its lease time); deleted, so the next miss takes the lease.")]
     public static partial void ForeignLease(ILogger logger, string key);
+
+    [LoggerMessage(19, LogLevel.Warning, "Redis Cluster node {Node} is unavailable ({Reason}); the keys of its {Slots} slots are served in process for {Backoff}, then a probe asks the cluster again. The other nodes' keys keep using Redis.")]
+    public static partial void NodeUnavailable(ILogger logger, string node, int slots, string reason, TimeSpan backoff, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Information, "The slots of Redis Cluster node {Node} are served again (by it, or by the replica promoted in its place); their keys use Redis.")]
+    public static partial void NodeAvailable(ILogger logger, string node);
 }

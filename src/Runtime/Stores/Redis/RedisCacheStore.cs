@@ -29,7 +29,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     private readonly InProcessEntries? _outage;    // results computed while Redis is unavailable; null when off
     private readonly EvictionChannel? _evictions;  // with a local layer only
     private readonly TimeSpan? _localTtl;
-    private readonly TimeSpan? _outageTtl;
+    private readonly TimeSpan _outageCap; // InfiniteTimeSpan: each method's TTL
     private readonly RedisCommands _commands;
     private readonly FleetLease _lease;
     private readonly TimeSpan _writeWait;
@@ -53,7 +53,6 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         _tagVersions = new RedisTagVersions(Keys, options.TagRetention, options.Logger);
         _writeWait = options.OperationTimeout + TimeSpan.FromSeconds(1);
         _localTtl = options.LocalCache?.Ttl;
-        _outageTtl = options.OutageCache.Enabled ? options.OutageCache.Ttl : null;
         // Each layer is a table of its own, within its own limits.
         if (options.LocalCache is { } local)
         {
@@ -61,14 +60,15 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                 Invalidations);
             _evictions = new EvictionChannel(Keys.Prefix, EvictHere, EvictTagHere);
         }
-        if (_outageTtl is not null)
+        _outageCap = options.OutageCache.Ttl;
+        if (options.OutageCache.Enabled)
         {
             OutageCacheOptions outage = options.OutageCache;
             _outage = new InProcessEntries(outage.Limits, options.TimeProvider, options.Logger,
                 Invalidations);
         }
         InProcess = _local;
-        _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged);
+        _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged, OnNodeReopening);
         _commands = new RedisCommands(_connection);
         _lease = new FleetLease(_connection, _commands, Keys, options.LeaseTime, options.TimeProvider, options.Logger);
         // Last: the gate gauge reads Status from any thread (a metrics scrape), so the store must be whole when it is seen.
@@ -77,6 +77,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
 
     /// <summary>Whether calls use Redis now, are served in process, or the store is connecting or probing.</summary>
     public RedisStatus Status => _connection.Status;
+
+    /// <summary>
+    /// On Redis Cluster, how many masters failed and have not answered a probe since: their keys are served in process
+    /// while <see cref="Status"/> stays <see cref="RedisStatus.Available"/> for the others. Zero otherwise.
+    /// </summary>
+    public int UnavailableNodes => _connection.UnavailableNodes;
 
     internal override ILogger Logger => _logger;
 
@@ -117,6 +123,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     internal override async ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, bool refreshing = false)
     {
         IConnectionMultiplexer? connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
+        if (_connection.AnyNodeClosed)
+        {
+            connection = AdmitNodes(connection, method, key);
+        }
         InProcessStamp stamp = Stamp(_local, key);
         CacheLookup<T> inProcess = _local?.Get<T>(key) ?? CacheLookup<T>.Miss(default);
         if (refreshing && inProcess.Found)
@@ -146,8 +156,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         // Untagged (the hot path), the client's own task is awaited directly: a Redis hit adds no async level of its own.
         // The reply is read from the client's pooled lease, decoded in place, and the lease returned: no copy of a large value.
         StrongBox<TagVersions>? versions = key.Tags.Count == 0 ? null : new();
-        (RedisOutcome outcome, Lease<byte>? lease) = await _commands.RunAsync(connection, "get", method.Name, key.Hash,
-            (TagVersions: _tagVersions, RedisKey: Keys.Entry(method.KeyPrefix, key.Hash), key.Tags, Versions: versions),
+        string redisKey = Keys.Entry(method.KeyPrefix, key.Hash);
+        (RedisOutcome outcome, Lease<byte>? lease) = await _commands.RunAsync(connection, "get", method.Name, key.Hash, redisKey,
+            (TagVersions: _tagVersions, RedisKey: redisKey, key.Tags, Versions: versions),
             static (database, s, sync) => s.Versions is not null ? s.TagVersions.ReadWithEntryAsync(database, s.RedisKey, s.Tags, s.Versions)
                 : sync ? new ValueTask<Lease<byte>?>(database.StringGetLease(s.RedisKey))
                 : new ValueTask<Lease<byte>?>(database.StringGetLeaseAsync(s.RedisKey)), sync).ConfigureAwait(false);
@@ -165,11 +176,11 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     // A batch's untagged keys: the local layer first, then one MGET for the rest (one per hash slot on a cluster, so no
-    // command spans slots). Tagged keys, and any read while the gate is closed, go one by one as a single call's would.
+    // command spans slots). Tagged keys, and any read while a gate is closed, go one by one as a single call's would.
     internal override async ValueTask ReadManyAsync<T>(MethodDescription<T> method, IReadOnlyList<CacheKey> keys, CacheLookup<T>[] reads, bool sync)
     {
         IConnectionMultiplexer? connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
-        if (connection is null || keys.Any(k => k.Tags.Count > 0))
+        if (connection is null || _connection.AnyNodeClosed || keys.Any(k => k.Tags.Count > 0))
         {
             await base.ReadManyAsync(method, keys, reads, sync).ConfigureAwait(false);
             return;
@@ -187,9 +198,12 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         bool cluster = connection.GetServers().Any(s => s.ServerType == ServerType.Cluster);
         var commands = fromRedis.GroupBy(n => cluster ? connection.HashSlot(Keys.Entry(method.KeyPrefix, keys[n].Hash)) : 0)
-            .Select(slot => (Indexes: slot.ToArray(), Reply: _commands.RunAsync(connection, "mget", method.Name, default(UInt128),
-                slot.Select(n => (RedisKey)Keys.Entry(method.KeyPrefix, keys[n].Hash)).ToArray(),
-                static (database, k, sync) => sync ? new ValueTask<RedisValue[]>(database.StringGet(k)) : new ValueTask<RedisValue[]>(database.StringGetAsync(k)), sync)))
+            .Select(slot =>
+            {
+                RedisKey[] redisKeys = [.. slot.Select(n => (RedisKey)Keys.Entry(method.KeyPrefix, keys[n].Hash))];
+                return (Indexes: slot.ToArray(), Reply: _commands.RunAsync(connection, "mget", method.Name, default(UInt128), redisKeys[0], redisKeys,
+                    static (database, k, sync) => sync ? new ValueTask<RedisValue[]>(database.StringGet(k)) : new ValueTask<RedisValue[]>(database.StringGetAsync(k)), sync));
+            })
             .ToList(); // every MGET sent before any reply is awaited
         foreach ((int[] indexes, ValueTask<(RedisOutcome Outcome, RedisValue[] Values)> reply) in commands)
         {
@@ -215,18 +229,25 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     {
         if (!read.ReachedRedis)
         {
-            // Computed while Redis was unavailable: kept in process only, and dropped when Redis returns.
-            // Not while a probe is in flight: a success drops these entries before the gate opens, and one kept after that would outlive the outage.
-            if (_outage is { } outage && _connection.Status == RedisStatus.Unavailable)
+            // Computed while Redis (or the key's cluster node) was unavailable: kept in process only, dropped when it
+            // returns. A probe in flight does not stop it: the first call of a key during a long probe would otherwise
+            // run ...Core on every call until the probe ends.
+            if (KeptFromRedis(method, key))
             {
-                TimeSpan kept = Shorter(ttl, _outageTtl!.Value);
-                outage.Set(method, key, read.Local, value, kept, method.FailSafe, EntrySize.Of(value, method.Json), method.RefreshIn(kept));
+                KeepForOutage(method, key, read, value, ttl);
             }
             return;
         }
         // Re-fetched, not the read's: if any call closed the gate meanwhile there is none, and nothing goes to a dead link.
-        if (_connection.ForWrite is not { } connection)
+        string redisKey = Keys.Entry(method.KeyPrefix, key.Hash);
+        if (_connection.ForWrite(redisKey) is not { } connection)
         {
+            // The gate closed since the read: kept as an outage result, so the next call does not run ...Core again. Not
+            // a tagged value: its read's tag versions were the local layer's, not the outage layer's.
+            if (key.Tags.Count == 0 && KeptFromRedis(method, key))
+            {
+                KeepForOutage(method, key, read, value, ttl);
+            }
             return;
         }
         if (!key.CanStoreUnder(read.Versions) || !_codec.TryEncode(method, value, read.Versions, ttl, out RentedBytes payload, out int jsonBytes))
@@ -247,8 +268,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                 // A tagged value enters the local layer on its next read from Redis, as the layer always did.
                 local.Set(method, key, read.Local, value, Shorter(ttl, _localTtl!.Value), TimeSpan.Zero, EntrySize.OfJson(jsonBytes), method.RefreshIn(ttl));
             }
-            string redisKey = Keys.Entry(method.KeyPrefix, key.Hash);
-            (RedisOutcome outcome, _) = await _commands.RunAsync(connection, "set", method.Name, key.Hash, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
+            (RedisOutcome outcome, _) = await _commands.RunAsync(connection, "set", method.Name, key.Hash, redisKey, (redisKey, Payload: (RedisValue)payload.Memory, Expiry: ttl + method.FailSafe),
                 static (database, s, sync) => sync
                     ? new ValueTask<bool>(database.StringSet(s.redisKey, s.Payload, s.Expiry))
                     : new ValueTask<bool>(database.StringSetAsync(s.redisKey, s.Payload, s.Expiry)), sync).ConfigureAwait(false);
@@ -337,13 +357,50 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
+    // An outage result lives the method's TTL (or the configured cap), then its fail-safe window.
+    private void KeepForOutage<T>(MethodDescription<T> method, CacheKey key, CacheLookup<T> read, T value, TimeSpan ttl)
+    {
+        TimeSpan kept = _outageCap == Timeout.InfiniteTimeSpan ? ttl : Shorter(ttl, _outageCap);
+        _outage?.Set(method, key, read.Local, value, kept, method.FailSafe, EntrySize.Of(value, method.Json), method.RefreshIn(kept));
+    }
+
+    // A cluster master is failing: the key may use Redis only if its entry's node and its tags' nodes are all open (a
+    // tagged read touches each). A node whose backoff is over has its probe started here.
+    private IConnectionMultiplexer? AdmitNodes<T>(IConnectionMultiplexer? connection, MethodDescription<T> method, CacheKey key)
+    {
+        connection = _connection.AdmitKey(connection, Keys.Entry(method.KeyPrefix, key.Hash));
+        for (int i = 0; i < key.Tags.Count; i++)
+        {
+            connection = _connection.AdmitKey(connection, Keys.Tag(key.Tags[i]));
+        }
+        return connection;
+    }
+
+    // Whether a result computed in process goes to the outage layer: the gate that kept the key from Redis (the store's,
+    // or the gate of a cluster node holding its entry or one of its tags) is still closed.
+    private bool KeptFromRedis<T>(MethodDescription<T> method, CacheKey key)
+    {
+        if (_connection.KeepsOutage(Keys.Entry(method.KeyPrefix, key.Hash)))
+        {
+            return true;
+        }
+        for (int i = 0; i < key.Tags.Count && _connection.AnyNodeClosed; i++)
+        {
+            if (_connection.KeepsOutage(Keys.Tag(key.Tags[i])))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private InProcessStamp Stamp(InProcessEntries? table, CacheKey key) => table?.Stamp(key) ?? new InProcessStamp(default, Invalidations.Stamp(key.Hash));
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DeleteAsync(string redisKey, bool sync)
     {
-        IConnectionMultiplexer? connection = _connection.ForWrite;
-        RedisOutcome outcome = connection is null ? RedisOutcome.Unreachable : (await _commands.RunAsync(connection, "invalidate", null, default, redisKey,
+        IConnectionMultiplexer? connection = _connection.ForWrite(redisKey);
+        RedisOutcome outcome = connection is null ? RedisOutcome.Unreachable : (await _commands.RunAsync(connection, "invalidate", null, default, redisKey, redisKey,
             static (database, k, sync) => sync ? new ValueTask<bool>(database.KeyDelete(k)) : new ValueTask<bool>(database.KeyDeleteAsync(k)), sync).ConfigureAwait(false)).Outcome;
         if (outcome == RedisOutcome.Unreachable)
         {
@@ -376,6 +433,18 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         else
         {
             InProcess = _outage ?? _local;
+        }
+    }
+
+    // A cluster node's gate reopens (its keys still kept from Redis): the local layer may hold values whose invalidations
+    // were missed meanwhile, so it goes, and so do the outage layer's entries unless another node is still failing.
+    private void OnNodeReopening(bool othersClosed)
+    {
+        Invalidations.Clear();
+        _local?.Clear();
+        if (!othersClosed)
+        {
+            _outage?.Clear();
         }
     }
 

@@ -83,8 +83,8 @@ public sealed class RedisCacheStoreOptions
     public LocalCacheOptions? LocalCache { get; set; }
 
     /// <summary>
-    /// Results computed while Redis is unavailable are kept in process for the method's TTL, capped by
-    /// <see cref="OutageCacheOptions.Ttl"/> (30 s), and dropped when Redis returns. Set its <c>Ttl</c> to zero to turn it off.
+    /// Results computed while Redis is unavailable are kept in process for the method's TTL (however long the outage,
+    /// they do not expire sooner), and dropped when Redis returns. Set its <c>Ttl</c> to zero to turn it off.
     /// </summary>
     public OutageCacheOptions OutageCache { get; } = new();
 
@@ -118,7 +118,7 @@ public sealed class RedisCacheStoreOptions
             throw new ArgumentOutOfRangeException(nameof(MaxEntryBytes), MaxEntryBytes, "RedisCacheStoreOptions.MaxEntryBytes must be positive: the largest entry, in bytes, to store in Redis.");
         }
         LocalCache?.Validate();
-        OutageCache.Validate();
+        OutageCache.Validate(Backoff);
         ArgumentNullException.ThrowIfNull(KeyPrefix, nameof(KeyPrefix));
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(Logger, nameof(Logger));

@@ -16,12 +16,13 @@ internal sealed class RedisCommands(RedisConnection connection)
     /// <param name="operation">The span's name and the fault's label: get, set, lease, release, invalidate.</param>
     /// <param name="method">The cached method, for the span and the log; null for a command of no one method.</param>
     /// <param name="key">The entry's hash, for the log; default when there is none.</param>
+    /// <param name="route">The Redis key the command names (the first, for several): on a cluster, a fault closes the gate of its node.</param>
     /// <param name="state">What the command needs, passed to it without a closure.</param>
     /// <param name="command">The command, synchronous or not as <paramref name="sync"/> says.</param>
     /// <param name="sync">Whether the caller blocks: the command then uses the client's synchronous call.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(RedisOutcome Outcome, TResult Value)> RunAsync<TState, TResult>(IConnectionMultiplexer multiplexer, string operation,
-        string? method, UInt128 key, TState state, Func<IDatabase, TState, bool, ValueTask<TResult>> command, bool sync)
+        string? method, UInt128 key, RedisKey route, TState state, Func<IDatabase, TState, bool, ValueTask<TResult>> command, bool sync)
     {
         using Activity? activity = CacheActivities.Start(operation, method);
         try
@@ -37,7 +38,7 @@ internal sealed class RedisCommands(RedisConnection connection)
         catch (Exception ex)
         {
             CacheActivities.Fail(activity, ex);
-            return (connection.Failed(multiplexer, ex, method ?? "(" + operation + ")", key), default!);
+            return (connection.Failed(multiplexer, ex, method ?? "(" + operation + ")", key, route), default!);
         }
     }
 }

@@ -23,17 +23,23 @@ internal sealed class RedisConnection : IDisposable
     private readonly ITimer _probeTimer;
     private readonly EvictionChannel? _evictions;
     private readonly PendingInvalidations _pending = new(PendingInvalidations.Capacity);
+    private readonly NodeGates _nodes;
+    private readonly Action<bool> _nodeReopening;
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnectionMultiplexer? _connection;
     private long _lastSuccess;
     private int _disposed;
 
     // changed: hears each change of status before calls see it; the store swaps its in-process layers there.
-    public RedisConnection(RedisCacheStoreOptions options, ConfigurationOptions configuration, EvictionChannel? evictions, Action<GateChange> changed)
+    // nodeReopening: a cluster node's gate is about to reopen (true while others stay closed); the store drops what it kept meanwhile.
+    public RedisConnection(RedisCacheStoreOptions options, ConfigurationOptions configuration, EvictionChannel? evictions, Action<GateChange> changed,
+        Action<bool> nodeReopening)
     {
         _configuration = configuration;
         _external = options.Connection;
         _gate = new RedisGate(options.TimeProvider, options.FirstBackoff, options.Backoff);
+        _nodes = new NodeGates(options.TimeProvider, options.FirstBackoff, options.Backoff, options.KeyPrefix);
+        _nodeReopening = nodeReopening;
         _clock = new CacheClock(options.TimeProvider);
         _logger = options.Logger;
         _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
@@ -63,17 +69,64 @@ internal sealed class RedisConnection : IDisposable
         return admission == Admission.WaitForFirstConnect ? WaitForFirstConnectAsync(sync) : new(Admitted(admission));
     }
 
-    /// <summary>The connection a write or delete may use, re-fetched: none when the gate closed since the read.</summary>
-    public IConnectionMultiplexer? ForWrite => _gate.Status == RedisStatus.Available ? Volatile.Read(ref _connection) : null;
+    /// <summary>Whether a cluster node's gate is closed: only then does admission look at keys (<see cref="AdmitKey"/>).</summary>
+    public bool AnyNodeClosed => _nodes.AnyClosed;
+
+    /// <summary>Cluster masters whose keys are served in process now, while the others use Redis.</summary>
+    public int UnavailableNodes => _nodes.ClosedCount;
+
+    /// <summary>
+    /// Narrows an admission to one key: null for a key of a cluster node whose gate is closed, and the one probe of that
+    /// node started when its backoff is over.
+    /// </summary>
+    public IConnectionMultiplexer? AdmitKey(IConnectionMultiplexer? connection, RedisKey route)
+    {
+        if (connection is null || _nodes.For(connection, route) is not { } node)
+        {
+            return connection;
+        }
+        Admission admission = node.Gate.Admit();
+        if (admission == Admission.Probe)
+        {
+            StartNodeProbe(node);
+        }
+        return admission == Admission.Use ? connection : null;
+    }
+
+    /// <summary>
+    /// The connection a write or delete of <paramref name="route"/> may use, re-fetched: none when the gate (or the
+    /// gate of the key's cluster node) closed since the read.
+    /// </summary>
+    public IConnectionMultiplexer? ForWrite(RedisKey route)
+    {
+        IConnectionMultiplexer? connection = _gate.Status == RedisStatus.Available ? Volatile.Read(ref _connection) : null;
+        return connection is not null && _nodes.For(connection, route) is not null ? null : connection;
+    }
+
+    /// <summary>
+    /// Whether a result computed in process for <paramref name="route"/> goes to the outage layer: the gate that kept
+    /// the key from Redis is closed or probing. (A probe that succeeds clears the in-process stamps, then the layer,
+    /// before the gate opens, so a value computed before that is never kept after it.) Not while the first connect is
+    /// in flight: no outage has begun.
+    /// </summary>
+    public bool KeepsOutage(RedisKey route)
+    {
+        if (_gate.Status is RedisStatus.Unavailable or RedisStatus.Probing)
+        {
+            return true;
+        }
+        return Volatile.Read(ref _connection) is { } connection && _nodes.For(connection, route) is not null;
+    }
 
     /// <summary>A command reached Redis: the link is alive, and the health check may stay quiet a while.</summary>
     public void Succeeded() => Volatile.Write(ref _lastSuccess, _clock.NowMilliseconds);
 
     /// <summary>
-    /// Sorts a failed command. A fault of the link closes the gate and retires the connection; an error Redis answered
+    /// Sorts a failed command on <paramref name="route"/>. A fault of the link closes the gate and retires the
+    /// connection (on a cluster, the gate of the key's node only, while other masters answer); an error Redis answered
     /// with (WRONGTYPE, OOM) is logged and changes nothing. Returns which it was.
     /// </summary>
-    public RedisOutcome Failed(IConnectionMultiplexer connection, Exception ex, string method, UInt128 key)
+    public RedisOutcome Failed(IConnectionMultiplexer connection, Exception ex, string method, UInt128 key, RedisKey route)
     {
         if (!RedisFaults.IsConnectionFault(ex))
         {
@@ -82,6 +135,14 @@ internal sealed class RedisConnection : IDisposable
             return RedisOutcome.Refused;
         }
         CacheMetrics.Error("connection");
+        if (connection == Volatile.Read(ref _connection) && _nodes.TryClose(connection, route, ex, out NodeGate? closed))
+        {
+            if (closed is not null)
+            {
+                RedisCacheLog.NodeUnavailable(_logger, closed.ToString(), closed.SlotCount, ex.GetType().Name, closed.Gate.CurrentBackoff, ex);
+            }
+            return RedisOutcome.Unreachable;
+        }
         // A fault seen on a connection that was already replaced is old news; only the current one trips the gate.
         if (Drop(connection))
         {
@@ -90,22 +151,33 @@ internal sealed class RedisConnection : IDisposable
         return RedisOutcome.Unreachable;
     }
 
-    /// <summary>An invalidation Redis did not get: deleted by the probe that finds Redis back, before the gate opens.</summary>
+    /// <summary>
+    /// An invalidation Redis did not get: deleted by the probe that finds Redis (or the key's cluster node) back, before
+    /// the gate opens.
+    /// </summary>
     public void Remember(string redisKey)
     {
-        if (_pending.AddOrReportFirstDrop(redisKey))
+        PendingInvalidations pending = Volatile.Read(ref _connection) is { } connection && _nodes.For(connection, redisKey) is { } node ? node.Pending : _pending;
+        if (pending.AddOrReportFirstDrop(redisKey))
         {
             RedisCacheLog.InvalidationsDropped(_logger, PendingInvalidations.Capacity);
         }
         ProbeIfDue(); // a process that only invalidates makes no read that would claim the probe
     }
 
-    /// <summary>Starts a probe if one is due: when the backoff ends, and for callers that make no reads (the health check).</summary>
+    /// <summary>
+    /// Starts a probe if one is due, of the connection or of a cluster node: when the backoff ends, and for callers that
+    /// make no reads (the health check).
+    /// </summary>
     public void ProbeIfDue()
     {
         if (_gate.Admit() == Admission.Probe)
         {
             StartProbe();
+        }
+        foreach (NodeGate node in _nodes.ClaimDueProbes())
+        {
+            StartNodeProbe(node);
         }
     }
 
@@ -181,6 +253,66 @@ internal sealed class RedisConnection : IDisposable
         }
     }
 
+    // Like the connection's probe, on a thread of its own; the caller that claimed it stays in process.
+    private void StartNodeProbe(NodeGate node) =>
+        _ = Task.Factory.StartNew(static state => ((Tuple<RedisConnection, NodeGate>)state!).Item1.ProbeNode(((Tuple<RedisConnection, NodeGate>)state).Item2),
+            Tuple.Create(this, node), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    // Read a key of the node's slots from their master, then apply the invalidations the node's keys missed: both routed
+    // by the client to whichever node serves the slots now. If the read fails but the cluster names another master for
+    // the slots than the client would use (a failover it has not noticed yet), the client reloads the cluster's layout
+    // and the read is tried once more. A fault, or a refusal such as CLUSTERDOWN or TRYAGAIN while the cluster still
+    // fails over, keeps the gate closed for its next backoff.
+    private void ProbeNode(NodeGate node)
+    {
+        if (Volatile.Read(ref _connection) is not { } connection)
+        {
+            return; // the connection itself is down: its probe reconnects, and node gates are dropped with it
+        }
+        IDatabase database = connection.GetDatabase();
+        Exception? fault = ReadFault(database, node.ProbeKey);
+        if (fault is not null && NodeGates.ClientLagsBehind(connection, node.ProbeKey))
+        {
+            connection.Configure(); // waits out the failed endpoint's connect timeout, on this probe's thread
+            fault = ReadFault(database, node.ProbeKey);
+        }
+        fault ??= Replayed(database, node.Pending);
+        if (fault is not null)
+        {
+            node.Gate.Close(fault);
+            RedisCacheLog.ProbeFailed(_logger, node + ": " + fault.GetType().Name, node.Gate.CurrentBackoff);
+            return;
+        }
+        if (_nodes.Open(node, _nodeReopening))
+        {
+            RedisCacheLog.NodeAvailable(_logger, node.ToString());
+            // Invalidations that arrived while the probe was in flight; any a new fault kept wait for that fault's gate.
+            if (Replayed(database, node.Pending) is { } late)
+            {
+                Failed(connection, late, "(invalidation)", default, node.ProbeKey);
+                foreach (string key in node.Pending.TakeAll())
+                {
+                    Remember(key);
+                }
+            }
+        }
+    }
+
+    // A key that does not exist, read from its slot's master (a replica would answer the read while its master is down,
+    // but not the writes that follow). Returns what kept it from an answer.
+    private static Exception? ReadFault(IDatabase database, RedisKey key)
+    {
+        try
+        {
+            database.StringGet(key, CommandFlags.DemandMaster);
+            return null;
+        }
+        catch (Exception ex) when (RedisFaults.IsConnectionFault(ex) || ex is RedisServerException)
+        {
+            return ex;
+        }
+    }
+
     private IConnectionMultiplexer? Connect()
     {
         IConnectionMultiplexer connection;
@@ -229,42 +361,53 @@ internal sealed class RedisConnection : IDisposable
     // Runs before the gate opens, so no caller of this process reads an entry it invalidated; if it fails, the gate stays closed.
     private bool Replayed(IConnectionMultiplexer connection)
     {
-        if (_pending.IsEmpty)
+        if (Replayed(connection.GetDatabase(), _pending) is not { } fault)
         {
             return true;
         }
-        string[] keys = _pending.TakeAll();
+        CacheMetrics.Error("connection");
+        Drop(connection);
+        Close(fault);
+        return false;
+    }
+
+    // Deletes the keys a gate remembered; returns the connection fault that kept some (they wait for the next probe).
+    // Redis refusing the DEL (an ACL without it, say) cannot be helped by retrying, so that is logged, not kept.
+    private Exception? Replayed(IDatabase database, PendingInvalidations pending)
+    {
+        if (pending.IsEmpty)
+        {
+            return null;
+        }
+        string[] keys = pending.TakeAll();
         try
         {
-            IDatabase database = connection.GetDatabase();
             Task.WhenAll(keys.Select(key => database.KeyDeleteAsync(key))).GetAwaiter().GetResult();
             RedisCacheLog.InvalidationsReplayed(_logger, keys.Length);
             foreach (string key in keys)
             {
-                _evictions?.Announce(connection, key);
+                _evictions?.Announce(database.Multiplexer, key);
             }
-            return true;
+            return null;
         }
         catch (Exception ex) when (RedisFaults.IsConnectionFault(ex))
         {
-            _pending.Restore(keys);
-            CacheMetrics.Error("connection");
-            Drop(connection);
-            Close(ex);
-            return false;
+            pending.Restore(keys);
+            return ex;
         }
         catch (Exception ex)
         {
-            // Redis refused the DEL (an ACL without it, say): retrying cannot help, so it is logged, not kept.
             RedisCacheLog.ServerError(_logger, "(invalidation)", keys.Length.ToString(CultureInfo.InvariantCulture) + " keys", ex);
-            return true;
+            return null;
         }
     }
 
     private void Open() => _gate.Open();
 
+    // The connection's gate covers every key: node gates go, and the invalidations they remembered wait for its probe.
     private void Close(Exception? cause, TimeSpan? probeAfter = null)
     {
+        _pending.Restore(_nodes.Clear());
         if (_gate.Close(cause, probeAfter) == RedisStatus.Unavailable)
         {
             _probeTimer.Change(_gate.CurrentBackoff, Timeout.InfiniteTimeSpan); // closed already: no event, a new backoff
@@ -294,7 +437,11 @@ internal sealed class RedisConnection : IDisposable
 
     private void OnHealthCheckTimer()
     {
-        IConnectionMultiplexer? connection = ForWrite;
+        foreach (NodeGate node in _nodes.ClaimDueProbes())
+        {
+            StartNodeProbe(node); // a failed node whose keys no call asks for is probed all the same
+        }
+        IConnectionMultiplexer? connection = _gate.Status == RedisStatus.Available ? Volatile.Read(ref _connection) : null;
         if (connection is not null && _clock.NowMilliseconds - Volatile.Read(ref _lastSuccess) >= _idleMilliseconds)
         {
             _ = PingAsync(connection);
@@ -310,7 +457,7 @@ internal sealed class RedisConnection : IDisposable
         }
         catch (Exception ex) when (RedisFaults.IsConnectionFault(ex))
         {
-            Failed(connection, ex, "(health check)", default);
+            Failed(connection, ex, "(health check)", default, default); // a PING names no key: a fault is the connection's
         }
         catch (RedisException)
         {
