@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)        # also the sentinel: redis-server CONF --sentinel
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)          # the cluster test joins nodes with redis-cli
 command -v python3 >/dev/null 2>&1 || missing+=(python3-minimal)   # reads the .nupkg; runs the README's commands
 command -v curl >/dev/null 2>&1 || missing+=(curl ca-certificates)    # the README's commands call the sample apps

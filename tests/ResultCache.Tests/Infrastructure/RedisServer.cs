@@ -234,7 +234,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     private static readonly HashSet<int> s_handedOut = [];
 
-    private static string FindRedisServer()
+    internal static string FindRedisServer()
     {
         foreach (string candidate in new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" })
         {

@@ -15,15 +15,25 @@ public sealed partial class ReliabilityService(CacheStore store)
     /// <summary>Calls <see cref="ReadAsync"/> and reports whether ...Core ran (otherwise it was a Redis hit).</summary>
     public async Task<bool> ReadAndTellIfCoreRanAsync(int id)
     {
-        var trace = new CallTrace();
-        s_trace.Value = trace;
-        int value = await ReadAsync(id);
-        if (value != id * 2)
+        (int value, bool coreRan) = await ReadTracedAsync(id);
+        if (value != Expected(id))
         {
             throw new InvalidOperationException($"ReadAsync({id}) returned {value}.");
         }
-        return trace.CoreRan;
+        return coreRan;
     }
+
+    /// <summary>Calls <see cref="ReadAsync"/> and returns its value as it came, and whether ...Core ran.</summary>
+    public async Task<(int Value, bool CoreRan)> ReadTracedAsync(int id)
+    {
+        var trace = new CallTrace();
+        s_trace.Value = trace;
+        int value = await ReadAsync(id);
+        return (value, trace.CoreRan);
+    }
+
+    /// <summary>What ...Core computes for <paramref name="id"/>.</summary>
+    public static int Expected(int id) => id * 2;
 
     [CacheResult(300)]
     public partial Task<int> ReadAsync(int id);
@@ -36,7 +46,7 @@ public sealed partial class ReliabilityService(CacheStore store)
             trace.CoreRan = true;
         }
         await Task.Delay(CoreTime);
-        return id * 2;
+        return Expected(id);
     }
 
     private sealed class CallTrace
