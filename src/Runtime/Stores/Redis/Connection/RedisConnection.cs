@@ -175,6 +175,16 @@ internal sealed class RedisConnection : IDisposable
         {
             StartProbe();
         }
+        ProbeDueNodes();
+    }
+
+    // A failed cluster node whose keys no call asks for is probed all the same.
+    private void ProbeDueNodes()
+    {
+        if (!_nodes.AnyClosed)
+        {
+            return; // the common case: no lock, no list
+        }
         foreach (NodeGate node in _nodes.ClaimDueProbes())
         {
             StartNodeProbe(node);
@@ -437,10 +447,7 @@ internal sealed class RedisConnection : IDisposable
 
     private void OnHealthCheckTimer()
     {
-        foreach (NodeGate node in _nodes.ClaimDueProbes())
-        {
-            StartNodeProbe(node); // a failed node whose keys no call asks for is probed all the same
-        }
+        ProbeDueNodes();
         IConnectionMultiplexer? connection = _gate.Status == RedisStatus.Available ? Volatile.Read(ref _connection) : null;
         if (connection is not null && _clock.NowMilliseconds - Volatile.Read(ref _lastSuccess) >= _idleMilliseconds)
         {
