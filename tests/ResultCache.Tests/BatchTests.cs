@@ -13,6 +13,7 @@ public sealed class BatchTests
 
     public static TheoryData<string> StoreKinds => StoreUnderTest.Kinds;
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task A_batch_at_90_percent_hits_asks_the_core_once_for_the_ten_missing_ids_and_fills_what_single_calls_read(string kind)
@@ -52,6 +53,7 @@ public sealed class BatchTests
         Assert.Equal(Enumerable.Range(90, 10), service.Asked.Last());
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task Duplicates_are_asked_once_and_ids_the_core_leaves_out_are_absent_and_not_cached(string kind)
@@ -70,6 +72,7 @@ public sealed class BatchTests
         Assert.Equal([7], service.Asked.Last()); // not cached: asked again
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task Invalidating_one_element_or_its_tag_makes_only_that_element_miss(string kind)
@@ -85,6 +88,7 @@ public sealed class BatchTests
         Assert.Equal([4, 6], service.Asked.Last());
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task Sync_and_ValueTask_methods_have_batch_companions_too(string kind)
@@ -102,6 +106,7 @@ public sealed class BatchTests
         Assert.Equal(1, service.SingleCalls);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [InlineData("redis")]
     [InlineData("unreachable")]
@@ -132,6 +137,7 @@ public sealed class BatchTests
         }
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Across_instances_each_element_is_computed_once_under_its_own_lease()
     {
@@ -175,6 +181,7 @@ public sealed class BatchTests
         Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("CROSSSLOT", StringComparison.Ordinal));
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Elements_count_as_hits_and_misses_and_each_batch_records_its_size_and_a_span()
     {
@@ -200,6 +207,7 @@ public sealed class BatchTests
         Assert.Equal(2, spans.Count(s => s.DisplayName == "cache batch" && (string?)s.GetTagItem("cache.method") == method));
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task A_failing_core_fails_the_batch_and_caches_nothing(string kind)

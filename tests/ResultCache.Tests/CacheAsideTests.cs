@@ -4,6 +4,7 @@ using ResultCache.Tests.Infrastructure;
 namespace ResultCache.Tests;
 
 /// <summary>What every store shares: exceptions, cancellation, nulls, and which calls share an entry.</summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class CacheAsideTests
 {
     private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");

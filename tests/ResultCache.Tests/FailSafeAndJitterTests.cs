@@ -5,6 +5,7 @@ using ResultCache.Tests.Infrastructure;
 namespace ResultCache.Tests;
 
 /// <summary>Fail-safe serving of expired values when ...Core fails, and TTL jitter, on both stores.</summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class FailSafeAndJitterTests
 {
     private readonly FakeTimeProvider _time = new();

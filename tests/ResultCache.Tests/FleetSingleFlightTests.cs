@@ -8,6 +8,7 @@ namespace ResultCache.Tests;
 /// Single flight across instances: several stores with their own connections stand for a fleet of instances against
 /// one real redis-server. Their ...Core waits on the real clock, because the lease it races against expires on Redis's.
 /// </summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class FleetSingleFlightTests(ITestOutputHelper output)
 {
     private const string Method = "ResultCache.Tests.FleetReports.BuildAsync";

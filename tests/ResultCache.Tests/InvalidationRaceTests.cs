@@ -8,6 +8,7 @@ namespace ResultCache.Tests;
 /// Invalidations raced against many readers: once <c>Invalidate...</c> or <c>InvalidateTag...</c> has returned, no call
 /// that starts afterwards gets the value from before it, whatever was in flight (a Redis read, a ...Core run, a write).
 /// </summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class InvalidationRaceTests(ITestOutputHelper output)
 {
     private const int Rounds = 10_000;

@@ -19,6 +19,7 @@ public sealed class InvalidationTests
 
     public static TheoryData<string> StoreKinds => StoreUnderTest.Kinds;
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task The_generated_companion_removes_exactly_that_calls_entry(string kind)
@@ -41,6 +42,7 @@ public sealed class InvalidationTests
         Assert.Equal(5, reports.CoreCalls);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task Invalidating_a_tag_misses_every_method_carrying_it_and_keeps_other_tags(string kind)
@@ -66,6 +68,7 @@ public sealed class InvalidationTests
         Assert.Equal(6, reports.CoreCalls); // and A is cached again
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task A_tag_names_the_same_entries_whatever_the_current_culture(string kind)
@@ -90,6 +93,7 @@ public sealed class InvalidationTests
         Assert.Equal(2, reports.CoreCalls);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [MemberData(nameof(StoreKinds))]
     public async Task A_result_computed_while_its_tag_is_invalidated_is_never_served(string kind)
@@ -133,6 +137,7 @@ public sealed class InvalidationTests
         Assert.Equal(kind == "redis" ? 1 : 0, costs[1]);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Invalidations_while_the_gate_is_closed_are_applied_before_it_reopens()
     {
@@ -167,6 +172,7 @@ public sealed class InvalidationTests
         Assert.Contains(_log.Entries, e => e.Message.Contains("deleted 2 entries and tags invalidated", StringComparison.Ordinal));
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_tag_version_key_expires_after_the_retention()
     {

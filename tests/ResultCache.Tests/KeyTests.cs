@@ -3,6 +3,7 @@ using ResultCache.Tests.Infrastructure;
 namespace ResultCache.Tests;
 
 /// <summary>Key encoding: distinct where arguments differ, and pinned so a change to hashing is deliberate.</summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class KeyTests
 {
     [Fact]

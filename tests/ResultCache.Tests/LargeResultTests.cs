@@ -12,6 +12,7 @@ public sealed class LargeResultTests
 {
     private readonly LogSink _log = new();
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_5_MB_compressible_result_is_stored_compressed_and_read_back_equal()
     {
@@ -31,6 +32,7 @@ public sealed class LargeResultTests
         Assert.Equal(RedisStatus.Available, store.Status);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_result_over_the_cap_is_returned_not_stored_not_thrown_counted_and_logged_once()
     {
@@ -68,6 +70,7 @@ public sealed class LargeResultTests
         Assert.Equal(1, await SetCallsAsync(redis));
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [InlineData(100)]
     [InlineData(64 * 1024)]
@@ -92,6 +95,7 @@ public sealed class LargeResultTests
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task With_compression_off_entries_are_plain_json_and_compressed_ones_still_read()
     {
@@ -112,6 +116,7 @@ public sealed class LargeResultTests
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(plainEntry, LargeJson.Default.Document), ((byte[])redis.Admin.StringGet(plainKey)!)[8..]); // after the checksum
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_corrupt_compressed_entry_is_a_miss_logged_and_overwritten()
     {
@@ -132,6 +137,7 @@ public sealed class LargeResultTests
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("could not be read"));
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Tagged_and_fail_safe_entries_keep_their_header_in_front_of_the_compressed_json()
     {
@@ -158,6 +164,7 @@ public sealed class LargeResultTests
         Assert.Equal(3, documents.CoreCalls);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task The_local_layer_weighs_a_compressed_entry_by_its_json_not_its_stored_bytes()
     {
@@ -180,6 +187,7 @@ public sealed class LargeResultTests
         Assert.Equal(1, documents.CoreCalls);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task One_megabyte_hits_on_loopback_stay_within_the_default_operation_timeout()
     {

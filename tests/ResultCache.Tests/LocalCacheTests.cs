@@ -16,6 +16,7 @@ public sealed class LocalCacheTests(ITestOutputHelper output)
     private readonly FakeTimeProvider _time = new();
     private readonly LogSink _log = new();
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_local_hit_sends_nothing_to_redis_and_the_local_ttl_is_its_own()
     {
@@ -34,6 +35,7 @@ public sealed class LocalCacheTests(ITestOutputHelper output)
         Assert.Equal(2, service.CoreCalls); // read through to Redis, which no longer had it
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Writes_and_invalidations_on_one_instance_evict_the_other_instances_local_copies()
     {
@@ -98,6 +100,7 @@ public sealed class LocalCacheTests(ITestOutputHelper output)
         Assert.True(evictions[^1] < TimeSpan.FromSeconds(2), $"The slowest eviction took {evictions[^1]}."); // generous: a shared machine
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task An_entry_over_the_local_cap_is_read_from_redis_each_time_and_never_kept_locally()
     {
@@ -122,6 +125,7 @@ public sealed class LocalCacheTests(ITestOutputHelper output)
         Assert.Equal(2, metrics.Sum("cache.too_large", "cache.method", "ResultCache.Tests.Documents.Render")); // its write, then its read
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task While_redis_is_down_the_local_layer_serves_and_the_subscription_returns_with_redis()
     {

@@ -8,6 +8,7 @@ namespace ResultCache.Tests;
 /// The database never takes a stampede: single flight and in-process caching while Redis is cold, probing or down,
 /// and nothing from the outage outlives it. Every test here ran ...Core once per caller before the layered runtime.
 /// </summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class OutageTests
 {
     private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");

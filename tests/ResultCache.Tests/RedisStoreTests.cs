@@ -20,6 +20,7 @@ public sealed class RedisStoreTests
     private readonly FakeTimeProvider _time = new();
     private readonly LogSink _log = new();
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Miss_runs_core_and_stores_with_the_ttl_then_hit_returns_the_stored_value()
     {
@@ -40,6 +41,7 @@ public sealed class RedisStoreTests
         Assert.Equal(RedisStatus.Available, store.Status);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Entry_expires_in_redis_after_its_ttl()
     {
@@ -63,6 +65,7 @@ public sealed class RedisStoreTests
         Assert.Equal(2, service.CoreCalls);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Overloads_and_arguments_get_distinct_keys()
     {
@@ -80,6 +83,7 @@ public sealed class RedisStoreTests
         Assert.Equal(3, redis.Keys().Length);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Redis_stopped_core_still_answers_and_while_the_gate_is_closed_no_call_touches_the_network()
     {
@@ -108,6 +112,7 @@ public sealed class RedisStoreTests
         Assert.Equal(1, _log.Count(LogLevel.Warning)); // one warning per transition, not per call
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Redis_back_caching_resumes_after_the_backoff_instead_of_staying_off_for_good()
     {
@@ -138,6 +143,7 @@ public sealed class RedisStoreTests
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("available"));
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Status_follows_the_gate()
     {
@@ -154,6 +160,7 @@ public sealed class RedisStoreTests
         Assert.Equal(RedisStatus.Unavailable, store.Status); // reading it changes nothing
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task At_reopen_exactly_one_caller_probes_while_the_others_bypass()
     {
@@ -192,6 +199,7 @@ public sealed class RedisStoreTests
         Assert.Equal(0, store.InProcessCount);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_hung_server_costs_one_timeout_then_the_gate_closes()
     {
@@ -238,6 +246,7 @@ public sealed class RedisStoreTests
         Assert.True(service.GetStatsAsync(Project, Day).IsCompletedSuccessfully);
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_read_that_trips_the_gate_is_not_followed_by_a_write()
     {
@@ -256,6 +265,7 @@ public sealed class RedisStoreTests
         Assert.Empty(redis.Keys());
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_write_that_hits_a_dead_connection_closes_the_gate_and_the_caller_keeps_its_result()
     {
@@ -296,6 +306,7 @@ public sealed class RedisStoreTests
         Assert.Equal(2, service.CoreCalls); // reads still hit
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_corrupt_value_is_a_miss_and_is_overwritten()
     {
@@ -316,6 +327,7 @@ public sealed class RedisStoreTests
         Assert.Equal(2, service.CoreCalls); // overwritten with a good value
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task A_server_error_is_a_logged_miss_without_backoff()
     {
@@ -336,6 +348,7 @@ public sealed class RedisStoreTests
         Assert.Equal(2, service.CoreCalls); // SET replaced the list
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task ResetConnection_drops_the_connection_and_the_store_reconnects_by_itself()
     {
@@ -379,6 +392,7 @@ public sealed class RedisStoreTests
         Assert.Equal(baseline, await redis.ConnectedClientsAsync());
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Fact]
     public async Task Unreachable_redis_at_start_serves_from_process_and_warns_once()
     {

@@ -7,6 +7,7 @@ namespace ResultCache.Tests;
 /// Two builds of one service run against one real redis-server, as in a rolling deploy. Version 2 renames a member
 /// of the cached result, so the key's contract hash must keep each version to its own entries.
 /// </summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class RollingDeployTests
 {
     private const int Calls = 20;

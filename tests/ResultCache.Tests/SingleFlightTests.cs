@@ -5,6 +5,7 @@ namespace ResultCache.Tests;
 
 /// <summary>Concurrent misses of one key in a process run ...Core once. Alone, so the memory figure is this test's own.</summary>
 [Collection(Reliability.ReliabilityCollection.Name)]
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed partial class SingleFlightTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]

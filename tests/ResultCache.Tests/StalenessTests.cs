@@ -8,6 +8,7 @@ namespace ResultCache.Tests;
 /// Callers never wait for ...Core once a value exists: refresh-ahead, soft and hard timeouts, and a TTL chosen by the
 /// result, on both stores. The clock is fake; ...Core is held by a task the test releases.
 /// </summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class StalenessTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);

@@ -8,6 +8,7 @@ using ResultCache.Tests.Infrastructure;
 namespace ResultCache.Tests.Hosting;
 
 /// <summary>The health check follows the gate: Healthy, Degraded while closed, Healthy again after recovery.</summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class HealthCheckTests
 {
     private readonly FakeTimeProvider _time = new();

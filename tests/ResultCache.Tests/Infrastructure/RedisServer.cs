@@ -86,11 +86,12 @@ public sealed class RedisServer : IAsyncDisposable
     private async Task<int> ServerProcessIdAsync()
     {
         using var client = new TcpClient();
+        using var answer = new CancellationTokenSource(ReplyTimeout);
         await client.ConnectAsync(IPAddress.Loopback, Port);
         NetworkStream stream = client.GetStream();
-        await stream.WriteAsync("INFO server\r\n"u8.ToArray());
+        await stream.WriteAsync(Resp(["INFO", "server"]));
         var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
-        for (int line = 0; line < 100 && await reader.ReadLineAsync() is { } text; line++)
+        for (int line = 0; line < 100 && await ReadLineAsync(reader, answer.Token, "INFO server") is { } text; line++)
         {
             if (text.StartsWith("process_id:", StringComparison.Ordinal))
             {
@@ -135,12 +136,17 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>INFO clients' connected_clients, read over a fresh connection that is closed again, so it does not count itself.</summary>
     public async Task<long> ConnectedClientsAsync()
     {
+        if (Garnet is not null)
+        {
+            throw new InvalidOperationException("Garnet reports connected_clients:0 whatever is connected; a test that counts connections is not part of the Garnet run.");
+        }
         using var client = new TcpClient();
+        using var answer = new CancellationTokenSource(ReplyTimeout);
         await client.ConnectAsync(IPAddress.Loopback, Port);
         NetworkStream stream = client.GetStream();
-        await stream.WriteAsync("INFO clients\r\n"u8.ToArray());
+        await stream.WriteAsync(Resp(["INFO", "clients"]));
         var buffer = new byte[4096];
-        int read = await stream.ReadAsync(buffer);
+        int read = await Answered(stream.ReadAsync(buffer, answer.Token).AsTask(), "INFO clients");
         string info = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
         string line = info.Split('\n').Single(l => l.StartsWith("connected_clients:", StringComparison.Ordinal));
         return long.Parse(line["connected_clients:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture) - 1;
@@ -153,16 +159,39 @@ public sealed class RedisServer : IAsyncDisposable
     public async Task<string> CommandAsync(string[] command, string? password = null, bool awaitReply = true)
     {
         using var client = new TcpClient();
+        using var answer = new CancellationTokenSource(ReplyTimeout);
         await client.ConnectAsync(IPAddress.Loopback, Port);
         NetworkStream stream = client.GetStream();
         var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
         if (password is not null)
         {
             await stream.WriteAsync(Resp(["AUTH", password]));
-            await reader.ReadLineAsync();
+            await ReadLineAsync(reader, answer.Token, "AUTH");
         }
         await stream.WriteAsync(Resp(command));
-        return awaitReply ? await reader.ReadLineAsync() ?? string.Empty : string.Empty;
+        return awaitReply ? await ReadLineAsync(reader, answer.Token, command[0]) ?? string.Empty : string.Empty;
+    }
+
+    /// <summary>
+    /// How long the helpers above wait for the server's reply. A server that never answers fails the test with a message
+    /// instead of hanging it: Garnet, for one, silently ignores an inline (non-RESP) command with arguments such as
+    /// "INFO clients\r\n", which once hung the Garnet run in ConnectedClientsAsync. Every helper sends RESP arrays.
+    /// </summary>
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
+
+    private static Task<string?> ReadLineAsync(StreamReader reader, CancellationToken answer, string command) =>
+        Answered(reader.ReadLineAsync(answer).AsTask(), command);
+
+    private static async Task<T> Answered<T>(Task<T> read, string command)
+    {
+        try
+        {
+            return await read;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The server did not answer {command} within {ReplyTimeout.TotalSeconds} s.");
+        }
     }
 
     private static byte[] Resp(string[] command) => System.Text.Encoding.UTF8.GetBytes(
@@ -197,16 +226,17 @@ public sealed class RedisServer : IAsyncDisposable
         try
         {
             using var client = new TcpClient();
+            using var answer = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             await client.ConnectAsync(IPAddress.Loopback, Port);
             NetworkStream stream = client.GetStream();
-            await stream.WriteAsync("PING\r\n"u8.ToArray());
+            await stream.WriteAsync(Resp(["PING"]));
             var buffer = new byte[7];
-            int read = await stream.ReadAsync(buffer);
+            int read = await stream.ReadAsync(buffer, answer.Token);
             return read > 0 && buffer[0] == (byte)'+';
         }
-        catch (Exception ex) when (ex is SocketException or IOException)
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
         {
-            return false; // refused, or reset by a server still starting: not ready yet
+            return false; // refused, reset or not answering yet: a server still starting
         }
     }
 

@@ -66,6 +66,10 @@ public sealed class StoreUnderTest : IAsyncDisposable
 
     private long CommandsProcessed()
     {
+        if (RedisServer.Garnet is not null)
+        {
+            throw new InvalidOperationException("Garnet does not count commands in INFO stats (total_commands_processed stays 0); a test that measures commands is not part of the Garnet run.");
+        }
         IGrouping<string, KeyValuePair<string, string>>[] info = Redis!.AdminServer.Info("stats");
         return long.Parse(info.SelectMany(g => g).Single(p => p.Key == "total_commands_processed").Value, CultureInfo.InvariantCulture);
     }

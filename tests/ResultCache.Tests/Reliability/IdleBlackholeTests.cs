@@ -9,6 +9,7 @@ namespace ResultCache.Tests.Reliability;
 /// check must find it while idle, so the first request after it is not the one that pays the timeout.
 /// </summary>
 [Collection(ReliabilityCollection.Name)]
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class IdleBlackholeTests(ITestOutputHelper output)
 {
     [Fact]

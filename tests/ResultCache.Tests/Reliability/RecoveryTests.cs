@@ -10,6 +10,7 @@ namespace ResultCache.Tests.Reliability;
 /// that stays down sees at most one probe per process per 30 s.
 /// </summary>
 [Collection(ReliabilityCollection.Name)]
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed class RecoveryTests(ITestOutputHelper output)
 {
     private static readonly Guid Project = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e");

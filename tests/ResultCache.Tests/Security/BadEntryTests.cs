@@ -90,6 +90,7 @@ public sealed class BadEntryTests
         Assert.Contains(_log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains(tagKey));
     }
 
+    [Trait(Engine.Name, Engine.Garnet)]
     [Theory]
     [InlineData("text")]
     [InlineData("list")]

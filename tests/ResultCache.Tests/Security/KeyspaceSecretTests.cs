@@ -4,6 +4,7 @@ using ResultCache.Tests.Infrastructure;
 namespace ResultCache.Tests.Security;
 
 /// <summary>Keys are hashes: no argument value, in a key or a tag, ever reaches Redis as text.</summary>
+[Trait(Engine.Name, Engine.Garnet)]
 public sealed partial class KeyspaceSecretTests
 {
     private const string Secret = "4111-1111-1111-1111";
