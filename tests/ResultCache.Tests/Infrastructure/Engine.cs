@@ -14,10 +14,9 @@ namespace ResultCache.Tests.Infrastructure;
 /// CLIENT KILL, DEBUG SLEEP and CONFIG SET requirepass (the fault scenarios).
 /// </para>
 /// <para>
-/// Also left out: BadEntryTests' tagged entry or tag version key holding a list. Garnet 2.2.12 answers a GET of a
-/// list key with nil instead of WRONGTYPE when the GET is pipelined with others (a lone GET gets WRONGTYPE), so the
-/// entry is an unlogged miss, and a tag version key holding a list is never replaced (its SET NX GET gets WRONGTYPE),
-/// so that tag's entries miss on every call. Redis answers WRONGTYPE either way.
+/// Also left out: BadEntryTests' tagged entry holding a list. Garnet 2.2.12 answers a GET of a list key with nil
+/// instead of WRONGTYPE when the GET is pipelined with others (a lone GET gets WRONGTYPE), so the entry is an unlogged
+/// miss (and is overwritten, as on Redis). Redis answers WRONGTYPE either way.
 /// </para>
 /// <para>
 /// And RedisStoreTests' Idle_connection_is_health_checked...: against a SIGSTOPped Garnet the store stayed Available past

@@ -12,6 +12,7 @@ namespace ResultCache.Tests.Infrastructure;
 public sealed class RedisServer : IAsyncDisposable
 {
     private readonly string[] _extraArguments;
+    private bool _lua = true;
     private Process? _process;
     private ConnectionMultiplexer? _admin;
 
@@ -35,6 +36,18 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Garnet as it ships, with Lua off: only in the Garnet run.</summary>
+    public static async Task<RedisServer> StartGarnetWithoutLuaAsync()
+    {
+        var server = new RedisServer(FreePort(), []) { _lua = false };
+        if (Garnet is null)
+        {
+            throw new InvalidOperationException("Garnet without Lua is started only in the Garnet run (RESULTCACHE_TEST_GARNET).");
+        }
+        await server.RestartAsync();
+        return server;
+    }
+
     /// <summary>
     /// The garnet-server executable when the suite runs against Garnet (scripts/test.sh sets it for its Garnet run): every
     /// server a test starts is then Garnet, with Lua on as the lease needs.
@@ -54,7 +67,7 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] defaults = Garnet is not null ? ["--port", Port.ToString(), "--bind", "127.0.0.1", "--lua", "true"]
+        string[] defaults = Garnet is not null ? ["--port", Port.ToString(), "--bind", "127.0.0.1", "--lua", _lua ? "true" : "false"]
             : ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--enable-debug-command", "local"];
         foreach (string argument in defaults.Concat(_extraArguments))
         {

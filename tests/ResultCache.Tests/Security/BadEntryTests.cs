@@ -60,6 +60,7 @@ public sealed class BadEntryTests
     }
 
     [Theory]
+    [Trait(Engine.Name, Engine.Garnet)]
     [InlineData("text")]
     [InlineData("list")]
     public async Task A_tag_version_key_that_holds_no_version_is_replaced_so_calls_hit_again(string poison)

@@ -64,4 +64,7 @@ internal static partial class RedisCacheLog
 
     [LoggerMessage(20, LogLevel.Information, "The slots of Redis Cluster node {Node} are served again (by it, or by the replica promoted in its place); their keys use Redis.")]
     public static partial void NodeAvailable(ILogger logger, string node);
+
+    [LoggerMessage(21, LogLevel.Information, "Redis refused SET with both NX and GET ({Reason}); the combination needs Redis 7.0. A tag's version is now started with SET NX, then GET: one more round trip on a tag's first use. Logged once.")]
+    public static partial void SetAndGetRefused(ILogger logger, string reason);
 }

@@ -6,12 +6,14 @@ namespace ResultCache;
 
 /// <summary>
 /// Each tag's current version lives in its own Redis key as a random 64-bit number. A missing key is
-/// given a fresh one with <c>SET NX GET</c>, so invalidation is a plain DEL and a version never comes back.
+/// given a fresh one with <c>SET NX GET</c> (before Redis 7.0: <c>SET NX</c>, then <c>GET</c>), so invalidation is a plain DEL and a version never comes back.
 /// A version key that holds anything else (text, a list) is replaced by a fresh version: a tag can only move on, which
 /// makes its entries miss once and never serves a stale one.
 /// </summary>
 internal sealed class RedisTagVersions(RedisKeys keys, TimeSpan retention, ILogger logger)
 {
+    private int _setAndGetRefused; // 1 once the server refused SET with both NX and GET (before Redis 7.0)
+
     /// <summary>
     /// Reads an entry and its tags' current versions (into <paramref name="versions"/>) in one round trip: every GET is
     /// sent before the first await, and each names a single key, so it works on a cluster. An entry key of another
@@ -85,8 +87,53 @@ internal sealed class RedisTagVersions(RedisKeys keys, TimeSpan retention, ILogg
     private async Task<long> StartAsync(IDatabase database, UInt128 tag)
     {
         long fresh = Random.Shared.NextInt64();
-        RedisValue existing = await database.StringSetAndGetAsync(keys.Tag(tag), fresh, retention, keepTtl: false, When.NotExists).ConfigureAwait(false);
+        string key = keys.Tag(tag);
+        RedisValue existing;
+        try
+        {
+            existing = Volatile.Read(ref _setAndGetRefused) == 0
+                ? await SetAndGetAsync(database, key, fresh).ConfigureAwait(false)
+                : await SetThenGetAsync(database, key, fresh).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (IsWrongType(ex))
+        {
+            // Garnet answers nil, not WRONGTYPE, to a pipelined GET of a list: the type shows only here.
+            return await ReplaceAsync(database, tag).ConfigureAwait(false);
+        }
         return existing.IsNull ? fresh : TryRead(existing, out long version) ? version : await ReplaceAsync(database, tag).ConfigureAwait(false);
+    }
+
+    // SET NX GET: null when this call set the key, else what the key held.
+    private async Task<RedisValue> SetAndGetAsync(IDatabase database, string key, long fresh)
+    {
+        try
+        {
+            return await database.StringSetAndGetAsync(key, fresh, retention, keepTtl: false, When.NotExists).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("syntax error", StringComparison.OrdinalIgnoreCase))
+        {
+            if (Interlocked.Exchange(ref _setAndGetRefused, 1) == 0)
+            {
+                RedisCacheLog.SetAndGetRefused(logger, ex.Message);
+            }
+            return await SetThenGetAsync(database, key, fresh).ConfigureAwait(false);
+        }
+    }
+
+    // The same answer in two commands, for servers before Redis 7.0. A DEL between them (an invalidation) reads as
+    // null: the tag starts again with a plain SET, and a fresh version never matches an older entry.
+    private async Task<RedisValue> SetThenGetAsync(IDatabase database, string key, long fresh)
+    {
+        if (await database.StringSetAsync(key, fresh, retention, When.NotExists).ConfigureAwait(false))
+        {
+            return RedisValue.Null;
+        }
+        RedisValue existing = await database.StringGetAsync(key).ConfigureAwait(false);
+        if (existing.IsNull)
+        {
+            await database.StringSetAsync(key, fresh, retention).ConfigureAwait(false);
+        }
+        return existing;
     }
 
     // The key holds something that is not a version: a plain SET replaces any value of any type with a fresh version.
