@@ -94,6 +94,23 @@ public sealed class OutageTests
     }
 
     [Fact]
+    public async Task A_result_whose_write_finds_redis_dead_is_kept_for_the_outage_so_the_key_runs_core_once()
+    {
+        // The read reached Redis (a miss); Redis dies while ...Core runs, so the write is what finds it gone. On a
+        // cluster this is a call in flight as its node dies.
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using RedisCacheStore store = NewStore(redis.Configuration);
+        var service = new StatsService(store) { DuringCore = () => { redis.Kill(); return Task.CompletedTask; } };
+
+        Stats first = await service.GetStatsAsync(Project, Day);
+        Assert.Equal(RedisStatus.Unavailable, store.Status); // the write closed the gate
+        service.DuringCore = null;
+
+        Assert.Equal(first, await service.GetStatsAsync(Project, Day));
+        Assert.Equal(1, service.CoreCalls);
+    }
+
+    [Fact]
     public async Task After_recovery_the_outage_entries_are_gone_never_reached_redis_and_calls_hit_redis()
     {
         await using RedisServer redis = await RedisServer.StartAsync();

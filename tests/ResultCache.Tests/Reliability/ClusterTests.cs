@@ -172,10 +172,10 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal(0, storeGateClosed); // the store's gate never closed: the other masters' keys used Redis throughout...
         Assert.Equal(0, otherRuns);       // ...and none of them ran ...Core (the local layer is off: a hit was Redis's)
         Assert.Equal(1, nodesClosedMost);
-        // One run per key, but for the few calls in flight as the node died: their read was answered (by a replica or
-        // with an error) before the gate closed, so their result found neither Redis nor the outage layer. Seen: 0-2 keys.
-        Assert.InRange(victimRunsDuringFault, 0, victimKeys.Count + 5);
-        Assert.InRange(victimRunsMostPerKey, 0, 2);
+        // At most one run per key, the calls in flight as the node died included: a read that failed finds what another
+        // kept in the outage layer, and a result whose write failed is kept there.
+        Assert.InRange(victimRunsDuringFault, 0, victimKeys.Count);
+        Assert.InRange(victimRunsMostPerKey, 0, 1);
         Assert.True(Seconds(reopenedAt - promotedAt) <= 5, $"The node's keys used Redis again {Seconds(reopenedAt - promotedAt):0.00} s after the promotion.");
         Assert.Equal(0, victimRunsAfter);
     }

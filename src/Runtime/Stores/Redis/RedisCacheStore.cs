@@ -136,18 +136,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         if (connection is null)
         {
             CacheMetrics.Bypass(method.Name);
-            // Served in process: the local layer's value, else the outage layer's (the local layer keeps no fail-safe
-            // values, so the outage layer's read stands whole); a result computed now is kept there.
-            InProcessStamp outageStamp = Stamp(_outage, key);
-            if (!inProcess.Found && _outage is { } outage)
-            {
-                inProcess = outage.Get<T>(key);
-                if (refreshing && inProcess.RefreshDue)
-                {
-                    inProcess = CacheLookup<T>.Miss(outageStamp.Versions);
-                }
-            }
-            return inProcess.With(outageStamp, reachedRedis: false);
+            return ServedInProcess(key, inProcess, refreshing);
         }
         if (inProcess.Found)
         {
@@ -164,7 +153,8 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                 : new ValueTask<Lease<byte>?>(database.StringGetLeaseAsync(s.RedisKey)), sync).ConfigureAwait(false);
         if (outcome == RedisOutcome.Unreachable)
         {
-            return inProcess.With(stamp, reachedRedis: false); // the gate just closed: the result is kept in process
+            // The gate just closed: a call whose read failed with this one may have kept its result already.
+            return ServedInProcess(key, inProcess, refreshing);
         }
         using (lease)
         {
@@ -173,6 +163,23 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             KeepLocally(method, key, stamp, lookup, jsonBytes, freshFor);
             return refreshing && lookup.RefreshDue ? CacheLookup<T>.Miss(versions?.Value ?? default).With(stamp, reachedRedis: true) : lookup;
         }
+    }
+
+    // Served in process: the local layer's value, else the outage layer's (the local layer keeps no fail-safe values, so
+    // the outage layer's read stands whole); a result computed now is kept there.
+    private CacheLookup<T> ServedInProcess<T>(CacheKey key, CacheLookup<T> local, bool refreshing)
+    {
+        InProcessStamp outageStamp = Stamp(_outage, key);
+        CacheLookup<T> read = local;
+        if (!read.Found && _outage is { } outage)
+        {
+            read = outage.Get<T>(key);
+            if (refreshing && read.RefreshDue)
+            {
+                read = CacheLookup<T>.Miss(outageStamp.Versions);
+            }
+        }
+        return read.With(outageStamp, reachedRedis: false);
     }
 
     // A batch's untagged keys: the local layer first, then one MGET for the rest (one per hash slot on a cluster, so no
@@ -213,7 +220,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                 int n = indexes[i];
                 if (outcome == RedisOutcome.Unreachable)
                 {
-                    reads[n] = reads[n].With(stamps[n], reachedRedis: false); // the gate just closed: the result is kept in process
+                    reads[n] = ServedInProcess(keys[n], reads[n], refreshing: false); // the gate just closed: kept in process
                     continue;
                 }
                 ReadOnlyMemory<byte>? payload = values is not null && !values[i].IsNull ? (byte[])values[i]! : null;
@@ -280,6 +287,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
             if (outcome == RedisOutcome.Done)
             {
                 _evictions?.Announce(connection, redisKey);
+            }
+            else if (outcome == RedisOutcome.Unreachable && key.Tags.Count == 0 && KeptFromRedis(method, key))
+            {
+                KeepForOutage(method, key, read, value, ttl); // this write closed the gate: the next call finds the value here
             }
         }
         finally
