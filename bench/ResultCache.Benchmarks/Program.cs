@@ -13,6 +13,13 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // hot entry expires, today, with refresh-ahead, with FusionCache's eager refresh, and with a soft timeout.
 // Batch calls: --batch-counts prints Redis commands and core calls per batch of 100 (the timings are BenchmarkDotNet's
 // --filter '*BatchBenchmarks*').
+// Soak: --soak [--seconds 90] [--out soak.csv] (Soak/SoakRun.cs): a steady load on Redis with the local layer, figures
+// every 10 s and the pass rules of docs/reliability.md; exits with 1 when one fails.
+if (args.Contains("--soak"))
+{
+    Environment.ExitCode = await ResultCache.Benchmarks.Soak.SoakRun.RunAsync(args);
+    return;
+}
 if (args.Contains("--batch-counts"))
 {
     await ResultCache.Benchmarks.Batch.BatchBenchmarks.CountAsync();

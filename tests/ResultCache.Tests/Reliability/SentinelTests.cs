@@ -30,6 +30,12 @@ public sealed class SentinelTests(ITestOutputHelper output)
         TimeSpan Now() => Stopwatch.GetElapsedTime(origin);
         var log = new TimedLog(Now);
         RedisCacheStoreOptions options = ScenarioRunner.Options(sentinel.Configuration);
+        // The default backoff, first probe included: caching can come back within seconds of the promotion only because
+        // the store hears the sentinel's +switch-master and probes at once. The default connect timeout too: the client's
+        // connect through a sentinel takes several round trips, over 500 ms at times on a loaded 2-core machine.
+        var defaults = new RedisCacheStoreOptions();
+        options.FirstBackoff = options.Backoff = defaults.Backoff;
+        options.ConnectTimeout = defaults.ConnectTimeout;
         options.Logger = log;
         using var store = new RedisCacheStore(options);
         var service = new ReliabilityService(store);
@@ -37,7 +43,7 @@ public sealed class SentinelTests(ITestOutputHelper output)
         {
             await service.ReadAsync(id); // connects through the sentinel and fills the cache on the primary
         }
-        Assert.Equal(RedisStatus.Available, store.Status);
+        Assert.True(store.Status == RedisStatus.Available, "Not connected through the sentinel:\n" + string.Join("\n", log.Entries.Select(e => $"  {e.At.TotalMilliseconds,7:0} ms {e.Level} {e.Message}")));
         Assert.True(await Eventually.TrueAsync(async () => await RedisSentinel.KeyCountAsync(sentinel.Replica) >= ScenarioRunner.Keys, TimeSpan.FromSeconds(10)),
             "The cached keys did not reach the replica.");
 
@@ -94,6 +100,8 @@ public sealed class SentinelTests(ITestOutputHelper output)
         Assert.True(firstHit is { } recovered && recovered - promotedAt <= HitsBackWithin,
             $"Redis hits resumed {(firstHit is { } late ? Ms(late - promotedAt) : "never")} after the promotion (limit {Ms(HitsBackWithin)}).");
         Assert.Equal(FreshKeys, written);
+        Assert.Contains(log.Entries, e => e.Message.StartsWith("Sentinel switched the primary of resultcache", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Entries, e => e.Message.Contains("+switch-master for", StringComparison.Ordinal)); // the watch subscribed
         // Not asserted: the slowest call. At the failover StackExchange.Redis runs its sentinel handlers (SwitchPrimary,
         // synchronous SENTINEL commands through PLINQ) on thread-pool threads; on a 2-core machine that can hold the
         // pool, and so the callers, for up to about a second (docs/reliability.md, "Redis Sentinel").

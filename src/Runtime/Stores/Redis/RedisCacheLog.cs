@@ -67,4 +67,13 @@ internal static partial class RedisCacheLog
 
     [LoggerMessage(21, LogLevel.Information, "Redis refused SET with both NX and GET ({Reason}); the combination needs Redis 7.0. A tag's version is now started with SET NX, then GET: one more round trip on a tag's first use. Logged once.")]
     public static partial void SetAndGetRefused(ILogger logger, string reason);
+
+    [LoggerMessage(22, LogLevel.Information, "Sentinel switched the primary of {Service} ({Switch}); the store probes Redis now rather than after its backoff.")]
+    public static partial void PrimarySwitched(ILogger logger, string service, string @switch);
+
+    [LoggerMessage(23, LogLevel.Warning, "Could not subscribe to the sentinels' +switch-master for {Service} ({Reason}); trying again in the background. Until then caching follows a failover only at the store's next probe, up to Backoff after the promotion.")]
+    public static partial void SentinelWatchFailed(ILogger logger, string service, string reason);
+
+    [LoggerMessage(24, LogLevel.Information, "Subscribed to the sentinels' +switch-master for {Service}: caching follows a failover within a probe of the promotion.")]
+    public static partial void SentinelWatchStarted(ILogger logger, string service);
 }

@@ -24,10 +24,12 @@ internal sealed class RedisConnection : IDisposable
     private readonly EvictionChannel? _evictions;
     private readonly PendingInvalidations _pending = new(PendingInvalidations.Capacity);
     private readonly NodeGates _nodes;
+    private readonly SentinelWatch? _sentinelWatch;
     private readonly Action<bool> _nodeReopening;
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnectionMultiplexer? _connection;
     private long _lastSuccess;
+    private int _probeAgain; // 1 when Sentinel switched the primary during a probe: if that probe fails, the next starts at once
     private int _disposed;
 
     // changed: hears each change of status before calls see it; the store swaps its in-process layers there.
@@ -50,6 +52,7 @@ internal sealed class RedisConnection : IDisposable
         // The probe after a backoff starts on time even if no call needs Redis: while the outage layer answers every call, none would.
         _probeTimer = options.TimeProvider.CreateTimer(static state => ((RedisConnection)state!).ProbeIfDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         StartProbe(); // the first connect: a cold start then finds it done, or waits for it, never a stampede of connects
+        _sentinelWatch = _external is null ? SentinelWatch.For(configuration, OnPrimarySwitched, _logger, _firstConnect.Task) : null;
         // Every half interval, PING a connection that did nothing in the last half: no connection goes a whole interval
         // unverified, so one silently dropped by a NAT or conntrack is found before a request needs it.
         TimeSpan period = options.HealthCheckInterval / 2;
@@ -191,6 +194,22 @@ internal sealed class RedisConnection : IDisposable
         }
     }
 
+    // Sentinel named a new primary. A closed gate probes now: with the link to the old primary dropped at the fault, the
+    // probe connects afresh and the sentinel names the new one. A probe in flight may still be waiting on the old one:
+    // if it fails, the next starts at once.
+    private void OnPrimarySwitched()
+    {
+        if (_gate.Status == RedisStatus.Available)
+        {
+            return; // the client follows the switch by itself
+        }
+        Volatile.Write(ref _probeAgain, 1);
+        if (_gate.EndBackoff())
+        {
+            ProbeIfDue();
+        }
+    }
+
     /// <summary>Drops the connection (disposed after in-flight calls had their timeout); the next call probes afresh.</summary>
     public void Reset()
     {
@@ -206,6 +225,7 @@ internal sealed class RedisConnection : IDisposable
         }
         _healthCheck.Dispose();
         _probeTimer.Dispose();
+        _sentinelWatch?.Dispose();
         _firstConnect.TrySetResult();
         IConnectionMultiplexer? connection = Interlocked.Exchange(ref _connection, null);
         if (connection != _external)
@@ -412,11 +432,19 @@ internal sealed class RedisConnection : IDisposable
         }
     }
 
-    private void Open() => _gate.Open();
+    private void Open()
+    {
+        Volatile.Write(ref _probeAgain, 0);
+        _gate.Open();
+    }
 
     // The connection's gate covers every key: node gates go, and the invalidations they remembered wait for its probe.
     private void Close(Exception? cause, TimeSpan? probeAfter = null)
     {
+        if (Interlocked.Exchange(ref _probeAgain, 0) == 1)
+        {
+            probeAfter ??= TimeSpan.Zero;
+        }
         _pending.Restore(_nodes.Clear());
         if (_gate.Close(cause, probeAfter) == RedisStatus.Unavailable)
         {

@@ -80,6 +80,20 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan firstBackoff, TimeSp
         return Admission.Probe;
     }
 
+    /// <summary>
+    /// Ends the current backoff at once, so the next admission claims the probe: Redis's topology changed (Sentinel named a
+    /// new primary). Returns whether the gate was closed and waiting.
+    /// </summary>
+    public bool EndBackoff()
+    {
+        if (Volatile.Read(ref _state) != Closed)
+        {
+            return false;
+        }
+        Volatile.Write(ref _reopenAt, _clock.NowMilliseconds);
+        return true;
+    }
+
     /// <summary>How long the gate stays closed after its latest close.</summary>
     public TimeSpan CurrentBackoff { get; private set; }
 
