@@ -99,6 +99,28 @@ public sealed class RedisGateTests
     }
 
     [Fact]
+    public void Ending_the_backoff_lets_exactly_one_caller_probe_now_and_only_a_closed_gate_ends_it()
+    {
+        var gate = new RedisGate(_time, Backoff, Backoff);
+        Assert.False(gate.EndBackoff()); // connecting
+        gate.Open();
+        Assert.False(gate.EndBackoff()); // open: nothing to end
+        Assert.Equal(Admission.Use, gate.Admit());
+
+        gate.Close();
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(Admission.StayInProcess, gate.Admit());
+        Assert.True(gate.EndBackoff()); // Sentinel named a new primary
+        Admission[] admissions = Enumerable.Range(0, 100).AsParallel().Select(_ => gate.Admit()).ToArray();
+        Assert.Equal(1, admissions.Count(a => a == Admission.Probe));
+        Assert.False(gate.EndBackoff()); // probing: the probe in flight is not claimed twice
+
+        gate.Close(); // that probe failed: the next backoff runs its whole length
+        Assert.Equal(Backoff, gate.CurrentBackoff);
+        Assert.Equal(Admission.StayInProcess, gate.Admit());
+    }
+
+    [Fact]
     public void The_backoff_starts_at_the_first_and_doubles_with_each_failed_probe_up_to_the_cap()
     {
         var gate = new RedisGate(_time, TimeSpan.FromSeconds(1), Backoff);
