@@ -42,18 +42,19 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
         AnyClosed ? Volatile.Read(ref _bySlot[connection.HashSlot(route)]) : null;
 
     /// <summary>
-    /// A connection fault on <paramref name="route"/>: closes the gate of the master serving its slot. Returns false
-    /// when the fault is the whole connection's (not a cluster, one master only, or every master failing), for the
-    /// store's gate to close instead.
+    /// A fault on <paramref name="route"/>: closes the gate of the master serving its slot (or of the one master the
+    /// client lost, for a fault of the link). Returns false when the fault is the whole connection's (not a cluster, one
+    /// master only, or every master's link failing), for the store's gate to close instead. A node that
+    /// <paramref name="answered"/> (CLUSTERDOWN) is up: every master may close that way, each reopened by its own probe.
     /// </summary>
-    public bool TryClose(IConnectionMultiplexer connection, RedisKey route, Exception cause, out NodeGate? closed)
+    public bool TryClose(IConnectionMultiplexer connection, RedisKey route, Exception cause, bool answered, out NodeGate? closed)
     {
         closed = null;
         if ((string?)route is null)
         {
             return false; // a command of no key (a PING): its fault is the connection's
         }
-        if (!TryFindNode(connection, route, out int slot, out EndPoint? endPoint, out SlotRange[] slots, out int masters) || masters < 2)
+        if (!TryFindNode(connection, route, blameLost: !answered, out int slot, out EndPoint? endPoint, out SlotRange[] slots, out int masters) || masters < 2)
         {
             return false;
         }
@@ -63,7 +64,7 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
             {
                 return true; // another call's fault of the same outage: one close, one backoff
             }
-            if (_closed.Count + 1 >= masters)
+            if (!answered && _closed.Count + 1 >= masters)
             {
                 return false;
             }
@@ -216,7 +217,7 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
     // route's own if the client lost its link, else the one master whose link the client lost (a tagged read's tag may
     // live there), else the route's (a timeout, with links up). False when the connection is not to a cluster or the
     // client cannot say.
-    private static bool TryFindNode(IConnectionMultiplexer connection, RedisKey route, out int slot, out EndPoint? endPoint, out SlotRange[] slots, out int masters)
+    private static bool TryFindNode(IConnectionMultiplexer connection, RedisKey route, bool blameLost, out int slot, out EndPoint? endPoint, out SlotRange[] slots, out int masters)
     {
         (slot, endPoint, slots, masters) = (0, null, [], 0);
         try
@@ -231,7 +232,7 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
             masters = masterNodes.Length;
             slot = connection.HashSlot(route);
             ClusterNode? node = cluster?.GetBySlot(slot);
-            if (connection.GetServer(route).IsConnected)
+            if (blameLost && connection.GetServer(route).IsConnected)
             {
                 IServer[] lost = [.. servers.Where(s => !s.IsConnected && masterNodes.Any(m => Equals(m.EndPoint, s.EndPoint)))];
                 if (lost.Length == 1 && cluster?[lost[0].EndPoint] is { Slots.Count: > 0 } lostNode)

@@ -131,18 +131,19 @@ internal sealed class RedisConnection : IDisposable
     /// </summary>
     public RedisOutcome Failed(IConnectionMultiplexer connection, Exception ex, string method, UInt128 key, RedisKey route)
     {
-        if (!RedisFaults.IsConnectionFault(ex))
+        bool answered = RedisFaults.IsUnavailable(ex);
+        if (!answered && !RedisFaults.IsConnectionFault(ex))
         {
             CacheMetrics.Error("server");
             RedisCacheLog.ServerError(_logger, method, key.ToString("x32", CultureInfo.InvariantCulture), ex);
             return RedisOutcome.Refused;
         }
         CacheMetrics.Error("connection");
-        if (connection == Volatile.Read(ref _connection) && _nodes.TryClose(connection, route, ex, out NodeGate? closed))
+        if (connection == Volatile.Read(ref _connection) && _nodes.TryClose(connection, route, ex, answered, out NodeGate? closed))
         {
             if (closed is not null)
             {
-                RedisCacheLog.NodeUnavailable(_logger, closed.ToString(), closed.SlotCount, ex.GetType().Name, closed.Gate.CurrentBackoff, ex);
+                RedisCacheLog.NodeUnavailable(_logger, closed.ToString(), closed.SlotCount, answered ? ex.Message : ex.GetType().Name, closed.Gate.CurrentBackoff, ex);
             }
             return RedisOutcome.Unreachable;
         }
@@ -380,6 +381,11 @@ internal sealed class RedisConnection : IDisposable
             CacheMetrics.Error("connection");
             Drop(connection);
             Close(ex);
+            return false;
+        }
+        catch (RedisServerException ex) when (RedisFaults.IsUnavailable(ex))
+        {
+            Close(ex); // alive, but not serving yet (LOADING): the gate stays closed for another backoff
             return false;
         }
         catch (RedisException)
