@@ -373,7 +373,9 @@ internal sealed class RedisConnection : IDisposable
     {
         try
         {
-            connection.GetDatabase().Ping();
+            // The primary, not any node: through Sentinel, before the promotion, the client may reach only the replica,
+            // which would answer reads and refuse every write.
+            connection.GetDatabase().Ping(CommandFlags.DemandMaster);
             return true;
         }
         catch (Exception ex) when (RedisFaults.IsConnectionFault(ex))
