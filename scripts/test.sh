@@ -76,4 +76,4 @@ bash scripts/aot-test.sh
 echo "== README: every command of Getting started (from the packed package) and Try it"
 python3 scripts/readme-test.py
 
-echo "Tests: $passed passed, $failed failed"
+echo "Tests: $passed passed, $failed failed ($(( SECONDS / 60 )) min $(( SECONDS % 60 )) s)"
