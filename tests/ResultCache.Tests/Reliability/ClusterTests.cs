@@ -86,6 +86,57 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.InRange(run.Warnings, 1, 10); // a line per node gate, not one per call
     }
 
+    [Fact]
+    public async Task Slots_no_master_serves_close_one_gate_each_of_their_keys_runs_core_once_and_it_reopens_when_they_are_served()
+    {
+        await using RedisCluster cluster = await RedisCluster.StartAsync(masters: 3, fullCoverage: false);
+        RedisCacheStoreOptions options = ScenarioRunner.Options(cluster.Configuration);
+        options.ConnectTimeout = TimeSpan.FromSeconds(2);
+        var log = new LogSink();
+        options.Logger = log;
+        using var store = new RedisCacheStore(options);
+        var service = new ClusterService(store);
+        const int Keys = 300;
+        async Task<int> CoreRunsOfARoundAsync()
+        {
+            int before = service.CoreRuns.Count;
+            for (int id = 0; id < Keys; id++)
+            {
+                Assert.Equal(ClusterService.ValueOf(id), await service.ReadAsync(id));
+            }
+            return service.CoreRuns.Count - before;
+        }
+        Assert.Equal(Keys, await CoreRunsOfARoundAsync());
+        RedisServer owner;
+        await using (ConnectionMultiplexer direct = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration))
+        {
+            int ownerPort = ((System.Net.IPEndPoint)direct.GetServers()[0].ClusterConfiguration!.GetBySlot(0)!.EndPoint!).Port;
+            owner = cluster.Nodes.Single(n => n.Port == ownerPort);
+        }
+
+        // Slots 0-2000 leave every node's map: their keys get "CLUSTERDOWN Hash slot not served", from a node that is up.
+        foreach (RedisServer node in cluster.Nodes)
+        {
+            Assert.Equal("+OK", await node.CommandAsync(["CLUSTER", "DELSLOTSRANGE", "0", "2000"]));
+        }
+        // Two rounds: the keys of those slots are computed once and then served in process, never a miss per call. While
+        // the client's map still names the old owner for them, that owner's other keys are kept from Redis too (one gate
+        // for the node the map names): each of those runs ...Core once as well.
+        int runsBefore = service.CoreRuns.Count;
+        await CoreRunsOfARoundAsync();
+        await CoreRunsOfARoundAsync();
+        int[] perKey = [.. service.CoreRuns.Skip(runsBefore).GroupBy(r => r.Id).Select(g => g.Count())];
+        Assert.InRange(perKey.Length, 1, Keys / 2);
+        Assert.All(perKey, runs => Assert.Equal(1, runs));
+        Assert.Equal(1, store.UnavailableNodes); // one gate, not one per slot a key hashes to
+        Assert.Equal(RedisStatus.Available, store.Status);
+        Assert.Single(log.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("Hash slot not served", StringComparison.Ordinal));
+
+        Assert.Equal("+OK", await owner.CommandAsync(["CLUSTER", "ADDSLOTSRANGE", "0", "2000"])); // the data never left it
+        Assert.True(await Eventually.TrueAsync(() => store.UnavailableNodes == 0, TimeSpan.FromSeconds(15)), "The gate of the unserved slots did not reopen.");
+        Assert.Equal(0, await CoreRunsOfARoundAsync()); // every key from Redis again
+    }
+
     // Three masters with a replica each, 16 callers over 600 keys, the local layer off (so a call that ran no ...Core was
     // served by Redis); one master killed with kill -9. Asserts what holds either way: no exception, no wrong value,
     // at most one run per key of the victim during the fault, none after, and the victim's keys back on Redis within

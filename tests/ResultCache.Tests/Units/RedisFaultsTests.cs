@@ -10,6 +10,7 @@ public sealed class RedisFaultsTests
     [InlineData("CLUSTERDOWN Hash slot not served", true)]
     [InlineData("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", true)]
     [InlineData("LOADING Redis is loading the dataset in memory", true)]
+    [InlineData("READONLY You can't write against a read only replica.", true)]
     [InlineData("WRONGTYPE Operation against a key holding the wrong kind of value", false)]
     [InlineData("OOM command not allowed when used memory > 'maxmemory'.", false)]
     [InlineData("NOPERM this user has no permissions to run the 'get' command", false)]

@@ -68,7 +68,10 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
             {
                 return false;
             }
-            var gate = new NodeGate(endPoint, slots, ProbeKey(connection, slots, route), new RedisGate(time, firstBackoff, _maxBackoff));
+            // A node that answered is probed in the very slot it refused: its other slots may be served, and a probe
+            // there would reopen the gate, only for the refused keys to close it again.
+            RedisKey probeKey = ProbeKey(connection, answered ? [new SlotRange(slot, slot)] : slots, route);
+            var gate = new NodeGate(endPoint, slots, probeKey, new RedisGate(time, firstBackoff, _maxBackoff));
             gate.Gate.Close(cause);
             foreach (SlotRange range in slots)
             {
@@ -240,6 +243,13 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
                     (node, slot) = (lostNode, lostNode.Slots[0].From);
                 }
             }
+            if (node is null && !blameLost)
+            {
+                // "CLUSTERDOWN Hash slot not served": no master has the slot. One gate covers every such slot, not one
+                // gate per slot a key happens to hash to.
+                slots = UnservedSlots(masterNodes);
+                return slots.Length > 0;
+            }
             endPoint = node?.EndPoint ?? connection.GetServer(route).EndPoint;
             slots = node is { Slots.Count: > 0 } ? [.. node.Slots] : [new SlotRange(slot, slot)];
             return true;
@@ -248,6 +258,31 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
         {
             return false; // the client has no map to go by: the store's gate covers it
         }
+    }
+
+    private static SlotRange[] UnservedSlots(ClusterNode[] masters)
+    {
+        var served = new bool[SlotCount];
+        foreach (SlotRange range in masters.SelectMany(m => m.Slots))
+        {
+            Array.Fill(served, true, range.From, range.To - range.From + 1);
+        }
+        var unserved = new List<SlotRange>();
+        for (int from = 0; from < SlotCount; from++)
+        {
+            if (served[from])
+            {
+                continue;
+            }
+            int to = from;
+            while (to + 1 < SlotCount && !served[to + 1])
+            {
+                to++;
+            }
+            unserved.Add(new SlotRange(from, to));
+            from = to;
+        }
+        return [.. unserved];
     }
 }
 
@@ -269,5 +304,5 @@ internal sealed class NodeGate(EndPoint? endPoint, SlotRange[] slots, RedisKey p
 
     public int SlotCount => Slots.Sum(r => r.To - r.From + 1);
 
-    public override string ToString() => EndPoint?.ToString() ?? "(unknown node)";
+    public override string ToString() => EndPoint?.ToString() ?? "(slots no master serves)";
 }

@@ -29,7 +29,7 @@ internal sealed class RedisConnection : IDisposable
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnectionMultiplexer? _connection;
     private long _lastSuccess;
-    private int _probeAgain; // 1 when Sentinel switched the primary during a probe: if that probe fails, the next starts at once
+    private int _probeAgain; // 1 after Sentinel switched the primary with the gate closed: a failed probe is followed at once
     private int _disposed;
 
     // changed: hears each change of status before calls see it; the store swaps its in-process layers there.
@@ -196,18 +196,22 @@ internal sealed class RedisConnection : IDisposable
     }
 
     // Sentinel named a new primary. A closed gate probes now: with the link to the old primary dropped at the fault, the
-    // probe connects afresh and the sentinel names the new one. A probe in flight may still be waiting on the old one:
-    // if it fails, the next starts at once.
+    // probe connects afresh and the sentinel names the new one. If that probe fails, or one in flight that was still
+    // waiting on the old primary, the next starts at once (once per switch).
     private void OnPrimarySwitched()
     {
-        if (_gate.Status == RedisStatus.Available)
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            return; // the client follows the switch by itself
+            return;
         }
         Volatile.Write(ref _probeAgain, 1);
         if (_gate.EndBackoff())
         {
             ProbeIfDue();
+        }
+        if (_gate.Status == RedisStatus.Available)
+        {
+            Volatile.Write(ref _probeAgain, 0); // open (the client followed the switch), or a probe opened it meanwhile
         }
     }
 
@@ -404,12 +408,16 @@ internal sealed class RedisConnection : IDisposable
             return true;
         }
         CacheMetrics.Error("connection");
-        Drop(connection);
+        if (RedisFaults.IsConnectionFault(fault))
+        {
+            Drop(connection);
+        }
         Close(fault);
         return false;
     }
 
-    // Deletes the keys a gate remembered; returns the connection fault that kept some (they wait for the next probe).
+    // Deletes the keys a gate remembered; returns the fault that kept some (they wait for the next probe): of the link,
+    // or a server not serving keys yet (LOADING after a restart), which must not lose them.
     // Redis refusing the DEL (an ACL without it, say) cannot be helped by retrying, so that is logged, not kept.
     private Exception? Replayed(IDatabase database, PendingInvalidations pending)
     {
@@ -428,7 +436,7 @@ internal sealed class RedisConnection : IDisposable
             }
             return null;
         }
-        catch (Exception ex) when (RedisFaults.IsConnectionFault(ex))
+        catch (Exception ex) when (RedisFaults.IsConnectionFault(ex) || RedisFaults.IsUnavailable(ex))
         {
             pending.Restore(keys);
             return ex;
@@ -442,8 +450,8 @@ internal sealed class RedisConnection : IDisposable
 
     private void Open()
     {
-        Volatile.Write(ref _probeAgain, 0);
         _gate.Open();
+        Volatile.Write(ref _probeAgain, 0); // after: a switch heard now sees the gate open and clears its own
     }
 
     // The connection's gate covers every key: node gates go, and the invalidations they remembered wait for its probe.

@@ -20,11 +20,13 @@ internal static class RedisFaults
     /// <summary>
     /// Redis answered, but cannot serve keys now: a cluster missing a master for some slots (CLUSTERDOWN, every node
     /// says so while full coverage is required), a replica whose master is gone (MASTERDOWN), a server loading its data
-    /// (LOADING). Like a fault of the link it closes the gate of the keys it covers: served in process under single
-    /// flight, not a miss per call that runs ...Core and logs an error.
+    /// (LOADING), a primary demoted to replica that refuses writes (READONLY). Like a fault of the link it closes the
+    /// gate of the keys it covers: served in process under single flight, not a miss per call that runs ...Core and
+    /// logs an error.
     /// </summary>
     public static bool IsUnavailable(Exception ex) => ex is RedisServerException { Message: { } message } &&
         (message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) ||
          message.StartsWith("MASTERDOWN", StringComparison.Ordinal) ||
-         message.StartsWith("LOADING", StringComparison.Ordinal));
+         message.StartsWith("LOADING", StringComparison.Ordinal) ||
+         message.StartsWith("READONLY", StringComparison.Ordinal));
 }

@@ -86,12 +86,15 @@ internal sealed class RedisGate(TimeProvider time, TimeSpan firstBackoff, TimeSp
     /// </summary>
     public bool EndBackoff()
     {
-        if (Volatile.Read(ref _state) != Closed)
+        lock (_transition) // not across a Close, which sets the backoff it would end
         {
-            return false;
+            if (Volatile.Read(ref _state) != Closed)
+            {
+                return false;
+            }
+            Volatile.Write(ref _reopenAt, _clock.NowMilliseconds);
+            return true;
         }
-        Volatile.Write(ref _reopenAt, _clock.NowMilliseconds);
-        return true;
     }
 
     /// <summary>How long the gate stays closed after its latest close.</summary>

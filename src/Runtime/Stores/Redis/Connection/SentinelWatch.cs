@@ -27,9 +27,7 @@ internal sealed class SentinelWatch : IDisposable
         _logger = logger;
         ConfigurationOptions sentinels = configuration.Clone();
         sentinels.AbortOnConnectFail = false; // a sentinel down later is reconnected, and resubscribed, by the client
-        // After the store's first connect, which it would slow down (the client's sentinel connect blocks pool threads),
-        // and on a thread of its own, as it waits between tries.
-        _ = firstConnect.ContinueWith(_ => Subscribe(sentinels), CancellationToken.None, TaskContinuationOptions.LongRunning, TaskScheduler.Default);
+        _ = SubscribeAsync(sentinels, firstConnect);
     }
 
     /// <summary>A watch when <paramref name="configuration"/> names a Sentinel service; null otherwise.</summary>
@@ -42,18 +40,20 @@ internal sealed class SentinelWatch : IDisposable
         Interlocked.Exchange(ref _sentinels, null)?.Dispose();
     }
 
-    // Tries until it has subscribed (or the store is disposed), waiting 1 s, then twice as long each time up to 30 s.
-    private void Subscribe(ConfigurationOptions configuration)
+    // After the store's first connect, which it would slow down (the client's sentinel connect blocks pool threads).
+    // Tries until it has subscribed or the store is disposed, waiting 1 s, then twice as long each time up to 30 s.
+    private async Task SubscribeAsync(ConfigurationOptions configuration, Task firstConnect)
     {
+        await firstConnect.ConfigureAwait(false);
         var pause = TimeSpan.FromSeconds(1);
         for (int attempt = 1; !_disposed.IsCancellationRequested; attempt++)
         {
             ConnectionMultiplexer? sentinels = null;
             try
             {
-                sentinels = ConnectionMultiplexer.SentinelConnect(configuration);
+                sentinels = await ConnectionMultiplexer.SentinelConnectAsync(configuration).ConfigureAwait(false);
                 // "<service> <old ip> <old port> <new ip> <new port>"
-                sentinels.GetSubscriber().Subscribe(SwitchMaster, (_, message) =>
+                await sentinels.GetSubscriber().SubscribeAsync(SwitchMaster, (_, message) =>
                 {
                     string? text = message;
                     if (text is not null && text.StartsWith(_service + " ", StringComparison.Ordinal))
@@ -61,16 +61,23 @@ internal sealed class SentinelWatch : IDisposable
                         RedisCacheLog.PrimarySwitched(_logger, _service, text);
                         _switched();
                     }
-                });
+                }).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) // whatever it was, the store works without the watch: log it, try again later
             {
                 sentinels?.Dispose();
                 if (attempt == 1)
                 {
                     RedisCacheLog.SentinelWatchFailed(_logger, _service, ex.GetType().Name + ": " + ex.Message);
                 }
-                _disposed.Token.WaitHandle.WaitOne(pause);
+                try
+                {
+                    await Task.Delay(pause, _disposed.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
                 pause = pause * 2 < MaxPause ? pause * 2 : MaxPause;
                 continue;
             }
