@@ -41,7 +41,7 @@ public sealed class FleetSingleFlightTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task When_the_lease_holder_is_killed_mid_compute_the_others_take_over_within_the_lease_time_plus_a_second()
+    public async Task When_the_lease_holder_is_killed_mid_compute_the_others_take_over_once_the_lease_expires()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
         using var metrics = new MetricRecorder();
@@ -51,7 +51,9 @@ public sealed class FleetSingleFlightTests(ITestOutputHelper output)
         using Process holder = await StartHolderAsync(redis, leaseTime, id: 7);
         holder.Kill(); // SIGKILL: no finally block runs, and the lease is never given back
         await holder.WaitForExitAsync();
-        Assert.Single(redis.Keys("*:lease"));
+        string lease = Assert.Single(redis.Keys("*:lease"));
+        // A holder that died just now: its whole lease left, so on a slow machine it cannot expire before the others ask.
+        Assert.True(redis.Admin.KeyExpire(lease, leaseTime));
         var elapsed = Stopwatch.StartNew();
 
         string[] results = await Task.WhenAll(Callers(stores, work, id: 7, each: 25));
@@ -59,7 +61,8 @@ public sealed class FleetSingleFlightTests(ITestOutputHelper output)
         elapsed.Stop();
         output.WriteLine($"holder killed, lease {leaseTime.TotalSeconds} s: 75 callers answered in {elapsed.ElapsedMilliseconds} ms");
         Assert.All(results, r => Assert.Equal("report 7", r));
-        Assert.True(elapsed.Elapsed < leaseTime + TimeSpan.FromSeconds(1), $"The others took {elapsed.Elapsed}.");
+        // Generous for a loaded 2-core machine (about 2.3 s when idle): a takeover, not a wait for a dead holder's value.
+        Assert.True(elapsed.Elapsed < leaseTime + TimeSpan.FromSeconds(2), $"The others took {elapsed.Elapsed}.");
         Assert.Equal(1, work.Runs); // one takeover here; the killed holder's run died with it
         Assert.Equal(1, metrics.Sum("cache.leases", ("cache.lease.outcome", "takeover"), ("cache.method", Method)));
         Assert.Contains(_log.Entries, e => e.Message.Contains("Took over computing " + Method));
@@ -114,7 +117,8 @@ public sealed class FleetSingleFlightTests(ITestOutputHelper output)
             }
 
             output.WriteLine($"Redis frozen, operation timeout {operationTimeout.TotalSeconds} s: slowest of 100 callers {slowest.TotalMilliseconds:F0} ms");
-            Assert.True(slowest < operationTimeout + TimeSpan.FromSeconds(1), $"The slowest caller took {slowest}.");
+            // Generous for a loaded 2-core CI machine, and still short of the 5 s lease a caller would wait for without the timeout.
+            Assert.True(slowest < operationTimeout + TimeSpan.FromSeconds(2), $"The slowest caller took {slowest}.");
             Assert.Equal(4, work.Runs); // one per instance: single flight within each process
             Assert.All(stores, s => Assert.Equal(RedisStatus.Unavailable, s.Status));
         }
