@@ -71,14 +71,14 @@ internal sealed class EntryTable
     /// a value read before an invalidation is never kept after it. <paramref name="replaced"/> is the entry it took
     /// the place of.
     /// </summary>
-    public bool TryPut(InProcessEntry entry, InvalidationCounters invalidations, InvalidationStamp stamp, out InProcessEntry? replaced)
+    public bool TryPut(InProcessEntry entry, InvalidationCounters invalidations, InvalidationStamp stamp, bool local, out InProcessEntry? replaced)
     {
         replaced = null;
         int stripe = Stripe(entry.Key);
         bool grow;
         lock (_locks[stripe])
         {
-            if (invalidations.Stamp(entry.Key) != stamp)
+            if (!invalidations.Keeps(entry.Key, stamp, local))
             {
                 return false;
             }

@@ -38,12 +38,14 @@ internal sealed class InProcessEntries
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
     private readonly InvalidationCounters _invalidations;
+    private readonly bool _outageLayer; // kept through InvalidationCounters.ClearLocal
     private long _nextSweep;
 
-    public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger, InvalidationCounters invalidations)
+    public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger, InvalidationCounters invalidations, bool outageLayer = false)
     {
         Limits = limits;
         _invalidations = invalidations;
+        _outageLayer = outageLayer;
         _clock = new CacheClock(time, coarse: true);
         _logger = logger;
         _tags = new MemoryTagVersions(limits.MaxEntries);
@@ -178,7 +180,7 @@ internal sealed class InProcessEntries
         long freshUntil = now + (long)ttl.TotalMilliseconds;
         long refreshAt = refreshIn is not { } due || due == TimeSpan.MaxValue ? long.MaxValue : now + (long)due.TotalMilliseconds;
         var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes), refreshAt);
-        if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, out InProcessEntry? replaced))
+        if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, local: !_outageLayer, out InProcessEntry? replaced))
         {
             return; // read before an invalidation of its key: never kept after it
         }

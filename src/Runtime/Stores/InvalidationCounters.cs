@@ -14,13 +14,25 @@ internal sealed class InvalidationCounters
     private readonly long[] _byStripe = new long[Stripes];
     private readonly int[] _writing = new int[Stripes];
     private long _all;
-    private long _clears;
+    private long _clears;      // every in-process layer emptied
+    private long _localClears; // the local layer alone emptied
 
     /// <summary>Every invalidation so far; single flight compares it to let no caller join a read older than one.</summary>
     public long All => Volatile.Read(ref _all);
 
     /// <summary>The key's stamp: the invalidations of keys in its stripe, and the clears of the in-process layers.</summary>
-    public InvalidationStamp Stamp(UInt128 hash) => new(Volatile.Read(ref _byStripe[Stripe(hash)]), Volatile.Read(ref _clears));
+    public InvalidationStamp Stamp(UInt128 hash) =>
+        new(Volatile.Read(ref _byStripe[Stripe(hash)]), Volatile.Read(ref _clears), Volatile.Read(ref _localClears));
+
+    /// <summary>
+    /// Whether a value stamped with <paramref name="stamp"/> may still be kept: no invalidation of its stripe since, and
+    /// no clear of the layer keeping it (<paramref name="local"/>: the local layer, which <see cref="ClearLocal"/> empties too).
+    /// </summary>
+    public bool Keeps(UInt128 hash, InvalidationStamp stamp, bool local)
+    {
+        InvalidationStamp now = Stamp(hash);
+        return now.Key == stamp.Key && now.Clears == stamp.Clears && (!local || now.LocalClears == stamp.LocalClears);
+    }
 
     /// <summary>An entry's invalidation begins or ends; counted at both, so a read that overlapped either is not kept.</summary>
     public void Entry(UInt128 hash)
@@ -37,6 +49,12 @@ internal sealed class InvalidationCounters
     /// values are fresh computations, not values an invalidation retired.
     /// </summary>
     public void Clear() => Interlocked.Increment(ref _clears);
+
+    /// <summary>
+    /// The local layer alone is emptied (a cluster node reopens while another is still failing): a value computed for a
+    /// failing node's key in the meantime still goes to the outage layer, so that key does not run ...Core twice.
+    /// </summary>
+    public void ClearLocal() => Interlocked.Increment(ref _localClears);
 
     /// <summary>
     /// A write to a shared store (Redis) begins, if no invalidation of its stripe came since <paramref name="stamp"/>.
@@ -64,4 +82,4 @@ internal sealed class InvalidationCounters
 }
 
 /// <summary>A key's invalidations (<see cref="Key"/>, by stripe) and the in-process clears, as a reader found them.</summary>
-internal readonly record struct InvalidationStamp(long Key, long Clears);
+internal readonly record struct InvalidationStamp(long Key, long Clears, long LocalClears);

@@ -19,7 +19,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
     [Fact]
     public async Task Cached_methods_work_on_a_cluster_and_recover_when_a_stopped_master_rejoins()
     {
-        await using RedisCluster cluster = await RedisCluster.StartAsync(masters: 3);
+        // Full coverage off: with it on and no replica, the whole cluster refuses every key a node timeout (1 s) after the
+        // kill, and whether the loop below ends before that depends on the machine's speed.
+        await using RedisCluster cluster = await RedisCluster.StartAsync(masters: 3, fullCoverage: false);
         RedisCacheStoreOptions options = ScenarioRunner.Options(cluster.Configuration);
         options.ConnectTimeout = TimeSpan.FromSeconds(2);
         using var store = new RedisCacheStore(options);

@@ -245,6 +245,33 @@ public sealed class InProcessEntriesTests
         Assert.InRange(sketch.Frequency(7), 0, 7);
     }
 
+    [Fact]
+    public void A_cluster_node_reopening_drops_local_values_read_before_it_while_the_outage_layer_keeps_those_computed_meanwhile()
+    {
+        // One store's counters, its local layer and its outage layer: a value read (or computed) before a node's gate
+        // reopened must not enter the emptied local layer, yet a result computed for a still-failing node's key does
+        // enter the outage layer, or that key runs ...Core again on its next call.
+        var limits = new InProcessLimits(MaxEntries: 100, MaxBytes: 1 << 20, MaxEntryBytes: 1 << 16);
+        var counters = new InvalidationCounters();
+        var local = new InProcessEntries(limits, TimeProvider.System, _log, counters);
+        var outage = new InProcessEntries(limits, TimeProvider.System, _log, counters, outageLayer: true);
+        InProcessStamp localStamp = local.Stamp(Key(1)), outageStamp = outage.Stamp(Key(1));
+
+        counters.ClearLocal();
+        local.Set(Numbers, Key(1), localStamp, 1, TimeSpan.FromMinutes(1), TimeSpan.Zero, 100);
+        outage.Set(Numbers, Key(1), outageStamp, 1, TimeSpan.FromMinutes(1), TimeSpan.Zero, 100);
+
+        Assert.False(local.TryGet(Key(1), out int _));
+        Assert.True(outage.TryGet(Key(1), out int kept));
+        Assert.Equal(1, kept);
+
+        // Redis back (every gate open): neither layer keeps a value stamped before.
+        outageStamp = outage.Stamp(Key(2));
+        counters.Clear();
+        outage.Set(Numbers, Key(2), outageStamp, 2, TimeSpan.FromMinutes(1), TimeSpan.Zero, 100);
+        Assert.False(outage.TryGet(Key(2), out int _));
+    }
+
     private InProcessEntries Table(InProcessLimits limits) => new(limits, TimeProvider.System, _log, new InvalidationCounters());
 
     private static void Store(InProcessEntries table, int key, long bytes = 100) =>

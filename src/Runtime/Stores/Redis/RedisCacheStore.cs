@@ -65,7 +65,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         {
             OutageCacheOptions outage = options.OutageCache;
             _outage = new InProcessEntries(outage.Limits, options.TimeProvider, options.Logger,
-                Invalidations);
+                Invalidations, outageLayer: true);
         }
         InProcess = _local;
         _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged, OnNodeReopening);
@@ -448,15 +448,19 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     // A cluster node's gate reopens (its keys still kept from Redis): the local layer may hold values whose invalidations
-    // were missed meanwhile, so it goes, and so do the outage layer's entries unless another node is still failing.
+    // were missed meanwhile, so it goes, and so do the outage layer's entries unless another node is still failing. Then
+    // a result being computed for that node's key still goes to the outage layer: its key runs ...Core once.
     private void OnNodeReopening(bool othersClosed)
     {
+        if (othersClosed)
+        {
+            Invalidations.ClearLocal();
+            _local?.Clear();
+            return;
+        }
         Invalidations.Clear();
         _local?.Clear();
-        if (!othersClosed)
-        {
-            _outage?.Clear();
-        }
+        _outage?.Clear();
     }
 
     private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
