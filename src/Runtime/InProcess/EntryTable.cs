@@ -67,7 +67,8 @@ internal sealed class EntryTable
 
     /// <summary>
     /// Puts <paramref name="entry"/> in, replacing the entry of its key, unless the key's invalidation stamp is no
-    /// longer <paramref name="stamp"/>: checked under the key's lock, which an invalidation takes to remove the key, so
+    /// longer <paramref name="stamp"/> (<see cref="InvalidationCounters.Keeps"/>; <paramref name="local"/>: a table
+    /// the local layer's own clears empty): checked under the key's lock, which an invalidation takes to remove the key, so
     /// a value read before an invalidation is never kept after it. <paramref name="replaced"/> is the entry it took
     /// the place of.
     /// </summary>

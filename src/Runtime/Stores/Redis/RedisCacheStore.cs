@@ -448,8 +448,9 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     }
 
     // A cluster node's gate reopens (its keys still kept from Redis): the local layer may hold values whose invalidations
-    // were missed meanwhile, so it goes, and so do the outage layer's entries unless another node is still failing. Then
-    // a result being computed for that node's key still goes to the outage layer: its key runs ...Core once.
+    // were missed meanwhile, so it goes, and so do the outage layer's entries unless another node is still failing. Until
+    // then only the local layer's stamps are cleared: a result being computed for a failing node's key is still kept for
+    // the outage, so that key runs ...Core once.
     private void OnNodeReopening(bool othersClosed)
     {
         if (othersClosed)
