@@ -456,12 +456,13 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         if (othersClosed)
         {
             Invalidations.ClearLocal();
-            _local?.Clear();
-            return;
         }
-        Invalidations.Clear();
+        else
+        {
+            Invalidations.Clear();
+            _outage?.Clear();
+        }
         _local?.Clear();
-        _outage?.Clear();
     }
 
     private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;
