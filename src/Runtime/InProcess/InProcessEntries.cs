@@ -38,7 +38,7 @@ internal sealed class InProcessEntries
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _reportedTooLarge = new();
     private readonly InvalidationCounters _invalidations;
-    private readonly bool _outageLayer; // kept through InvalidationCounters.ClearLocal
+    private readonly bool _outageLayer; // emptied by InvalidationCounters.ClearOutage, not Clear
     private long _nextSweep;
 
     public InProcessEntries(InProcessLimits limits, TimeProvider time, ILogger logger, InvalidationCounters invalidations, bool outageLayer = false)
@@ -180,7 +180,7 @@ internal sealed class InProcessEntries
         long freshUntil = now + (long)ttl.TotalMilliseconds;
         long refreshAt = refreshIn is not { } due || due == TimeSpan.MaxValue ? long.MaxValue : now + (long)due.TotalMilliseconds;
         var entry = new InProcessEntry<T>(key.Hash, value, freshUntil, freshUntil + (long)failSafe.TotalMilliseconds, stamp.Versions, Limits.CostOf(bytes), refreshAt);
-        if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, local: !_outageLayer, out InProcessEntry? replaced))
+        if (!_table.TryPut(entry, _invalidations, stamp.Invalidations, outage: _outageLayer, out InProcessEntry? replaced))
         {
             return; // read before an invalidation of its key: never kept after it
         }
@@ -206,7 +206,7 @@ internal sealed class InProcessEntries
     /// <summary>Moves a tag to a new version: every entry kept under an older one misses.</summary>
     public void InvalidateTag(UInt128 tagHash) => _tags.Invalidate(tagHash);
 
-    /// <summary>Drops every entry. Count the clear first (<see cref="InvalidationCounters.Clear"/>).</summary>
+    /// <summary>Drops every entry. Count the clear first (<see cref="InvalidationCounters.Clear"/>, or <see cref="InvalidationCounters.ClearOutage"/> for the outage layer).</summary>
     public void Clear()
     {
         lock (_policyLock)

@@ -14,24 +14,27 @@ internal sealed class InvalidationCounters
     private readonly long[] _byStripe = new long[Stripes];
     private readonly int[] _writing = new int[Stripes];
     private long _all;
-    private long _clears;      // every in-process layer emptied
-    private long _localClears; // the local layer alone emptied
+    private long _clears;       // the embedded store or the local layer emptied
+    private long _outageClears; // the outage layer emptied
 
     /// <summary>Every invalidation so far; single flight compares it to let no caller join a read older than one.</summary>
     public long All => Volatile.Read(ref _all);
 
+    /// <summary>How many times the outage layer was emptied: a read that sees it move knows Redis came back meanwhile.</summary>
+    public long OutageClears => Volatile.Read(ref _outageClears);
+
     /// <summary>The key's stamp: the invalidations of keys in its stripe, and the clears of the in-process layers.</summary>
     public InvalidationStamp Stamp(UInt128 hash) =>
-        new(Volatile.Read(ref _byStripe[Stripe(hash)]), Volatile.Read(ref _clears), Volatile.Read(ref _localClears));
+        new(Volatile.Read(ref _byStripe[Stripe(hash)]), Volatile.Read(ref _clears), Volatile.Read(ref _outageClears));
 
     /// <summary>
     /// Whether a value stamped with <paramref name="stamp"/> may still be kept: no invalidation of its stripe since, and
-    /// no clear of the layer keeping it (<paramref name="local"/>: the local layer, which <see cref="ClearLocal"/> empties too).
+    /// no clear of the layer keeping it (<paramref name="outage"/>: the outage layer, else the embedded store or local layer).
     /// </summary>
-    public bool Keeps(UInt128 hash, InvalidationStamp stamp, bool local)
+    public bool Keeps(UInt128 hash, InvalidationStamp stamp, bool outage)
     {
         InvalidationStamp now = Stamp(hash);
-        return now.Key == stamp.Key && now.Clears == stamp.Clears && (!local || now.LocalClears == stamp.LocalClears);
+        return now.Key == stamp.Key && (outage ? now.OutageClears == stamp.OutageClears : now.Clears == stamp.Clears);
     }
 
     /// <summary>An entry's invalidation begins or ends; counted at both, so a read that overlapped either is not kept.</summary>
@@ -45,16 +48,16 @@ internal sealed class InvalidationCounters
     public void Tag() => Interlocked.Increment(ref _all);
 
     /// <summary>
-    /// Every in-process entry is dropped (Redis is back): no value stamped before may be kept. Flights go on: their
-    /// values are fresh computations, not values an invalidation retired.
+    /// The embedded store, or the local layer, is emptied (Redis or a cluster node is about to be used again): no value
+    /// stamped before may enter it. Flights go on: their values are fresh computations, not values an invalidation retired.
     /// </summary>
     public void Clear() => Interlocked.Increment(ref _clears);
 
     /// <summary>
-    /// The local layer alone is emptied (a cluster node reopens while another is still failing): a value computed for a
-    /// failing node's key in the meantime still goes to the outage layer, so that key does not run ...Core twice.
+    /// The outage layer is emptied (Redis, or the last failing cluster node, is in use again): no result computed
+    /// during the outage may enter it after.
     /// </summary>
-    public void ClearLocal() => Interlocked.Increment(ref _localClears);
+    public void ClearOutage() => Interlocked.Increment(ref _outageClears);
 
     /// <summary>
     /// A write to a shared store (Redis) begins, if no invalidation of its stripe came since <paramref name="stamp"/>.
@@ -81,5 +84,5 @@ internal sealed class InvalidationCounters
     private static int Stripe(UInt128 hash) => (int)((ulong)hash & (Stripes - 1));
 }
 
-/// <summary>A key's invalidations (<see cref="Key"/>, by stripe) and the in-process clears, as a reader found them.</summary>
-internal readonly record struct InvalidationStamp(long Key, long Clears, long LocalClears);
+/// <summary>A key's invalidations (<see cref="Key"/>, by stripe) and the in-process layers' clears, as a reader found them.</summary>
+internal readonly record struct InvalidationStamp(long Key, long Clears, long OutageClears);

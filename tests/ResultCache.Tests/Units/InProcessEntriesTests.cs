@@ -257,7 +257,7 @@ public sealed class InProcessEntriesTests
         var outage = new InProcessEntries(limits, TimeProvider.System, _log, counters, outageLayer: true);
         InProcessStamp localStamp = local.Stamp(Key(1)), outageStamp = outage.Stamp(Key(1));
 
-        counters.ClearLocal();
+        counters.Clear(); // the node's gate is about to reopen: the local layer goes
         local.Set(Numbers, Key(1), localStamp, 1, TimeSpan.FromMinutes(1), TimeSpan.Zero, 100);
         outage.Set(Numbers, Key(1), outageStamp, 1, TimeSpan.FromMinutes(1), TimeSpan.Zero, 100);
 
@@ -265,9 +265,9 @@ public sealed class InProcessEntriesTests
         Assert.True(outage.TryGet(Key(1), out int kept));
         Assert.Equal(1, kept);
 
-        // Redis back (every gate open): neither layer keeps a value stamped before.
+        // Every gate open again: the outage layer goes, and keeps no value stamped before.
         outageStamp = outage.Stamp(Key(2));
-        counters.Clear();
+        counters.ClearOutage();
         outage.Set(Numbers, Key(2), outageStamp, 2, TimeSpan.FromMinutes(1), TimeSpan.Zero, 100);
         Assert.False(outage.TryGet(Key(2), out int _));
     }

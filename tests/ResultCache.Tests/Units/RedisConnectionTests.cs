@@ -121,7 +121,7 @@ public sealed class RedisConnectionTests
                 _signals.Add(change.After);
                 _gateAtSignal.Add(_created?.Status);
             }
-        }, nodeReopening: _ => { });
+        }, nodeReopening: () => { }, reopened: _ => { });
         return _created;
     }
 }

@@ -68,7 +68,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
                 Invalidations, outageLayer: true);
         }
         InProcess = _local;
-        _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanged, OnNodeReopening);
+        _connection = new RedisConnection(options, configuration, _evictions, OnStatusChanging, DropLocal, OnReopened);
         _commands = new RedisCommands(_connection);
         _lease = new FleetLease(_connection, _commands, Keys, options.LeaseTime, options.TimeProvider, options.Logger);
         // Last: the gate gauge reads Status from any thread (a metrics scrape), so the store must be whole when it is seen.
@@ -122,21 +122,35 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal override async ValueTask<CacheLookup<T>> ReadAsync<T>(MethodDescription<T> method, CacheKey key, bool sync, bool refreshing = false)
     {
-        IConnectionMultiplexer? connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
-        if (_connection.AnyNodeClosed)
+        IConnectionMultiplexer? connection;
+        InProcessStamp stamp;
+        CacheLookup<T> inProcess;
+        while (true)
         {
-            connection = AdmitNodes(connection, method, key);
-        }
-        InProcessStamp stamp = Stamp(_local, key);
-        CacheLookup<T> inProcess = _local?.Get<T>(key) ?? CacheLookup<T>.Miss(default);
-        if (refreshing && inProcess.Found)
-        {
-            inProcess = CacheLookup<T>.Miss(stamp.Versions); // a refresh asks Redis whether another instance refreshed already
-        }
-        if (connection is null)
-        {
-            CacheMetrics.Bypass(method.Name);
-            return ServedInProcess(key, inProcess, refreshing);
+            // Counted before admission: the outage layer is emptied once calls are admitted again, so a call kept in
+            // process that misses it after a clear lost its key's value to the reopening, and asks Redis instead.
+            long outageClears = Invalidations.OutageClears;
+            connection = await _connection.AdmitAsync(sync).ConfigureAwait(false);
+            if (_connection.AnyNodeClosed)
+            {
+                connection = AdmitNodes(connection, method, key);
+            }
+            stamp = Stamp(_local, key);
+            inProcess = _local?.Get<T>(key) ?? CacheLookup<T>.Miss(default);
+            if (refreshing && inProcess.Found)
+            {
+                inProcess = CacheLookup<T>.Miss(stamp.Versions); // a refresh asks Redis whether another instance refreshed already
+            }
+            if (connection is not null)
+            {
+                break;
+            }
+            CacheLookup<T> served = ServedInProcess(key, inProcess, refreshing);
+            if (served.Found || Invalidations.OutageClears == outageClears)
+            {
+                CacheMetrics.Bypass(method.Name);
+                return served;
+            }
         }
         if (inProcess.Found)
         {
@@ -423,12 +437,10 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    // The connection's one signal. Redis down: every call reads the outage layer first (or the local layer, when the
-    // outage layer is off). Redis back (raised before the gate opens): both are emptied, since outage results must never
-    // outlive the outage and evictions sent meanwhile were missed.
-    // Before calls see the change (see RedisGate.Changed): calls reading the in-process layers never meet Redis's
-    // answers, and calls admitted to Redis never meet what was kept during the outage.
-    private void OnStatusChanged(GateChange change)
+    // The store's gate, before calls see the change (see RedisGate.Changing). Redis down: every call reads the outage
+    // layer first (or the local layer, when the outage layer is off). Redis back: the local layer goes first, since
+    // invalidations sent meanwhile were missed, so calls admitted to Redis never meet it.
+    private void OnStatusChanging(GateChange change)
     {
         if (!change.SwitchesLayers)
         {
@@ -436,9 +448,7 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
         if (change.After == RedisStatus.Available)
         {
-            Invalidations.Clear();
-            _local?.Clear();
-            _outage?.Clear();
+            DropLocal();
             InProcess = _local;
         }
         else
@@ -447,22 +457,23 @@ public sealed class RedisCacheStore : CacheStore, IDisposable
         }
     }
 
-    // A cluster node's gate reopens (its keys still kept from Redis): the local layer may hold values whose invalidations
-    // were missed meanwhile, so it goes, and so do the outage layer's entries unless another node is still failing. Until
-    // then only the local layer's stamps are cleared: a result being computed for a failing node's key is still kept for
-    // the outage, so that key runs ...Core once.
-    private void OnNodeReopening(bool othersClosed)
+    // Redis, or a cluster node, is about to be used again: no value read before enters the local layer after.
+    private void DropLocal()
     {
-        if (othersClosed)
+        Invalidations.Clear();
+        _local?.Clear();
+    }
+
+    // Calls are admitted again: outage results must not outlive the outage, so the outage layer goes, unless another
+    // node's keys still use it. Only now: a call admitted in process just before still finds its key's value there (one
+    // that misses it asks Redis again, see ReadAsync), and a key whose ...Core ran during the outage runs it once.
+    private void OnReopened(bool othersClosed)
+    {
+        if (!othersClosed)
         {
-            Invalidations.ClearLocal();
-        }
-        else
-        {
-            Invalidations.Clear();
+            Invalidations.ClearOutage();
             _outage?.Clear();
         }
-        _local?.Clear();
     }
 
     private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -89,9 +89,10 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
 
     /// <summary>
     /// Opens a node gate whose probe succeeded. <paramref name="reopening"/> runs first, while its keys are still kept
-    /// from Redis, and hears whether other node gates stay closed. False when the gate was already dropped.
+    /// from Redis; <paramref name="reopened"/> once they are admitted, hearing whether other node gates stay closed
+    /// (no gate closes between the two). False when the gate was already dropped.
     /// </summary>
-    public bool Open(NodeGate gate, Action<bool> reopening)
+    public bool Open(NodeGate gate, Action reopening, Action<bool> reopened)
     {
         lock (_closed)
         {
@@ -99,9 +100,10 @@ internal sealed class NodeGates(TimeProvider time, TimeSpan firstBackoff, TimeSp
             {
                 return false;
             }
-            reopening(_closed.Count > 0);
+            reopening();
             Unmap(gate);
             Volatile.Write(ref _closedCount, _closed.Count);
+            reopened(_closed.Count > 0);
         }
         gate.Gate.Open();
         return true;

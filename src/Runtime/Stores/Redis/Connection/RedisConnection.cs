@@ -25,29 +25,33 @@ internal sealed class RedisConnection : IDisposable
     private readonly PendingInvalidations _pending = new(PendingInvalidations.Capacity);
     private readonly NodeGates _nodes;
     private readonly SentinelWatch? _sentinelWatch;
-    private readonly Action<bool> _nodeReopening;
+    private readonly Action _nodeReopening;
+    private readonly Action<bool> _reopened;
     private readonly TaskCompletionSource _firstConnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnectionMultiplexer? _connection;
     private long _lastSuccess;
     private int _probeAgain; // 1 after Sentinel switched the primary with the gate closed: a failed probe is followed at once
     private int _disposed;
 
-    // changed: hears each change of status before calls see it; the store swaps its in-process layers there.
-    // nodeReopening: a cluster node's gate is about to reopen (true while others stay closed); the store drops what it kept meanwhile.
-    public RedisConnection(RedisCacheStoreOptions options, ConfigurationOptions configuration, EvictionChannel? evictions, Action<GateChange> changed,
-        Action<bool> nodeReopening)
+    // The store's in-process layers follow the gates in steps. changing: each change of status, before calls see it (the
+    // layers swap, and the local layer goes as Redis comes back). nodeReopening: a cluster node's gate is about to reopen
+    // (the local layer goes). reopened: calls are admitted again, to Redis or to the node (true while other nodes stay
+    // closed); the outage layer goes only now, so a call admitted in process just before finds its values still there.
+    public RedisConnection(RedisCacheStoreOptions options, ConfigurationOptions configuration, EvictionChannel? evictions, Action<GateChange> changing,
+        Action nodeReopening, Action<bool> reopened)
     {
         _configuration = configuration;
         _external = options.Connection;
         _gate = new RedisGate(options.TimeProvider, options.FirstBackoff, options.Backoff);
         _nodes = new NodeGates(options.TimeProvider, options.FirstBackoff, options.Backoff, options.KeyPrefix);
         _nodeReopening = nodeReopening;
+        _reopened = reopened;
         _clock = new CacheClock(options.TimeProvider);
         _logger = options.Logger;
         _disposeGrace = options.OperationTimeout + TimeSpan.FromSeconds(1);
         _firstConnectWait = options.ConnectTimeout + TimeSpan.FromSeconds(1);
         _evictions = evictions;
-        _gate.Changing += changed;
+        _gate.Changing += changing;
         _gate.Changed += OnGateChanged;
         // The probe after a backoff starts on time even if no call needs Redis: while the outage layer answers every call, none would.
         _probeTimer = options.TimeProvider.CreateTimer(static state => ((RedisConnection)state!).ProbeIfDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -318,7 +322,7 @@ internal sealed class RedisConnection : IDisposable
             RedisCacheLog.ProbeFailed(_logger, node + ": " + fault.GetType().Name, node.Gate.CurrentBackoff);
             return;
         }
-        if (_nodes.Open(node, _nodeReopening))
+        if (_nodes.Open(node, _nodeReopening, _reopened))
         {
             RedisCacheLog.NodeAvailable(_logger, node.ToString());
             // Invalidations that arrived while the probe was in flight; any a new fault kept wait for that fault's gate.
@@ -471,6 +475,10 @@ internal sealed class RedisConnection : IDisposable
     // The probe timer is armed before the change is logged, so whoever reads the log also finds the next probe due.
     private void OnGateChanged(GateChange change)
     {
+        if (change.SwitchesLayers && change.After == RedisStatus.Available)
+        {
+            _reopened(false); // every node gate went with the store's close
+        }
         if (change.After == RedisStatus.Unavailable)
         {
             _probeTimer.Change(change.Backoff, Timeout.InfiniteTimeSpan);
