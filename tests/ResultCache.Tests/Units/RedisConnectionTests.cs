@@ -6,8 +6,8 @@ using ResultCache.Tests.Infrastructure;
 namespace ResultCache.Tests.Units;
 
 /// <summary>
-/// The connection unit's rules with no Redis at all: its address is a loopback port nothing listens on, so every
-/// connect is refused at once. The clock is fake; only the refusals are real.
+/// The connection unit's rules: its address is a loopback port nothing listens on, so every connect is refused at once,
+/// until a test starts redis-server there. The clock is fake; only the refusals and the server are real.
 /// </summary>
 public sealed class RedisConnectionTests
 {
@@ -17,6 +17,7 @@ public sealed class RedisConnectionTests
     private readonly LogSink _log = new();
     private readonly List<RedisStatus> _signals = [];
     private readonly List<RedisStatus?> _gateAtSignal = []; // what the gate said as the store was told (null: before Create returned)
+    private readonly List<RedisStatus> _gateAtReopened = []; // what the gate said as the store heard calls were admitted again
     private RedisConnection? _created;
 
     [Fact]
@@ -94,6 +95,26 @@ public sealed class RedisConnectionTests
         Assert.True(await Eventually.TrueAsync(() => ProbeFailures() > probesBefore, TimeSpan.FromSeconds(5)));
     }
 
+    [Fact]
+    public async Task The_store_hears_of_a_reopening_before_the_gate_opens_and_again_once_calls_are_admitted()
+    {
+        // The store drops its local layer on the first signal, so no call admitted to Redis meets it, and its outage layer
+        // on the second, so a call kept in process a moment before the gate opened still finds its key's value there.
+        int port = RedisServer.FreePort();
+        using RedisConnection connection = Create(port);
+        await connection.AdmitAsync(sync: false); // refused: nothing listens yet
+        await using RedisServer redis = await RedisServer.StartOnAsync(port);
+
+        _time.Advance(Backoff); // the probe connects, and the gate opens
+        Assert.True(await Eventually.TrueAsync(() => { lock (_signals) { return _gateAtReopened.Count > 0; } }, TimeSpan.FromSeconds(10)));
+        lock (_signals)
+        {
+            Assert.Equal([RedisStatus.Unavailable, RedisStatus.Available], _signals);
+            Assert.Equal(RedisStatus.Probing, _gateAtSignal[^1]);
+            Assert.Equal([RedisStatus.Available], _gateAtReopened);
+        }
+    }
+
     private int ProbeFailures() => _log.Entries.Count(e => e.Message.Contains("probe failed"));
 
     private RedisStatus[] Signals()
@@ -104,11 +125,11 @@ public sealed class RedisConnectionTests
         }
     }
 
-    private RedisConnection Create()
+    private RedisConnection Create(int? port = null)
     {
         var options = new RedisCacheStoreOptions
         {
-            Configuration = $"127.0.0.1:{RedisServer.FreePort()}",
+            Configuration = $"127.0.0.1:{port ?? RedisServer.FreePort()}",
             TimeProvider = _time,
             Logger = _log,
             FirstBackoff = Backoff, // a fixed backoff: these tests pin how long the gate stays closed
@@ -121,7 +142,13 @@ public sealed class RedisConnectionTests
                 _signals.Add(change.After);
                 _gateAtSignal.Add(_created?.Status);
             }
-        }, nodeReopening: () => { }, reopened: _ => { });
+        }, nodeReopening: () => { }, reopened: _ =>
+        {
+            lock (_signals)
+            {
+                _gateAtReopened.Add(_created!.Status);
+            }
+        });
         return _created;
     }
 }
