@@ -68,9 +68,9 @@ internal sealed class EntryTable
     /// <summary>
     /// Puts <paramref name="entry"/> in, replacing the entry of its key, unless the key's invalidation stamp is no
     /// longer <paramref name="stamp"/> (<see cref="InvalidationCounters.Keeps"/>; <paramref name="outage"/>: the
-    /// outage layer's table, whose clears are its own): checked under the key's lock, which an invalidation takes to remove the key, so
-    /// a value read before an invalidation is never kept after it. <paramref name="replaced"/> is the entry it took
-    /// the place of.
+    /// outage layer's table, whose clears are its own): checked under the key's lock, which an invalidation takes to
+    /// remove the key, so a value read before an invalidation is never kept after it. <paramref name="replaced"/> is
+    /// the entry it took the place of.
     /// </summary>
     public bool TryPut(InProcessEntry entry, InvalidationCounters invalidations, InvalidationStamp stamp, bool outage, out InProcessEntry? replaced)
     {

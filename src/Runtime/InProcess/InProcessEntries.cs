@@ -206,7 +206,10 @@ internal sealed class InProcessEntries
     /// <summary>Moves a tag to a new version: every entry kept under an older one misses.</summary>
     public void InvalidateTag(UInt128 tagHash) => _tags.Invalidate(tagHash);
 
-    /// <summary>Drops every entry. Count the clear first (<see cref="InvalidationCounters.Clear"/>, or <see cref="InvalidationCounters.ClearOutage"/> for the outage layer).</summary>
+    /// <summary>
+    /// Drops every entry. Count the clear first (<see cref="InvalidationCounters.Clear"/>, or
+    /// <see cref="InvalidationCounters.ClearOutage"/> for the outage layer).
+    /// </summary>
     public void Clear()
     {
         lock (_policyLock)
